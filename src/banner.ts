@@ -1,0 +1,13 @@
+/** The start banner: where we listen, and the exact lines to paste into an MCP server's env. */
+import type { ProxyHandle } from "./start.ts";
+
+export function bannerLines(handle: ProxyHandle, version: string): string[] {
+  const lines = [
+    `mcp-proxy ${version} listening on ${handle.url}`,
+    `Proxy: add to each MCP server's "env":`,
+    `  "HTTP_PROXY": "${handle.url}",`,
+    `  "HTTPS_PROXY": "${handle.url}"`,
+  ];
+  if (handle.options.sse) lines.push(`MCP bridge (SSE): ${handle.url}/sse  → ${handle.options.sse.join(" ")}`);
+  return lines;
+}

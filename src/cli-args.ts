@@ -1,0 +1,75 @@
+/**
+ * The flag schema (citty) and the one conversion from parsed flags to ProxyOptions.
+ * `--sse` is special: everything after it is the child's argv, its own flags included,
+ * so it is cut off before citty sees the rest.
+ */
+import type { ArgsDef, ParsedArgs } from "citty";
+import { OptionsError } from "./errors.ts";
+import type { LogLevelName } from "./log.ts";
+import { parsePort, parseSeconds, printable, type ProxyOptions } from "./options.ts";
+
+export const args = {
+  port: { type: "string", alias: "p", description: "Port to listen on (0 picks a free one)", default: "28080", valueHint: "PORT" },
+  host: {
+    type: "string",
+    description: "Address to bind; anything but loopback exposes the proxy to your network",
+    default: "127.0.0.1",
+    valueHint: "ADDR",
+  },
+  sse: {
+    type: "string",
+    description: "Bridge this stdio MCP server to HTTP; everything after --sse is its command line",
+    valueHint: "CMD ARGS…",
+  },
+  "connect-timeout": { type: "string", description: "Seconds to wait for an upstream connection", default: "30", valueHint: "SECONDS" },
+  verbose: { type: "boolean", description: "Log debug lines too" },
+  quiet: { type: "boolean", description: "Log errors only" },
+  version: { type: "boolean", alias: "v", description: "Print the version and exit" },
+  help: { type: "boolean", alias: "h", description: "Show this help and exit" },
+} as const satisfies ArgsDef;
+
+export type CliArgs = ParsedArgs<typeof args>;
+
+export const examples = [
+  "mcp-proxy                                  # proxy on 127.0.0.1:28080",
+  "mcp-proxy -p 9000                          # another port",
+  "mcp-proxy --sse npx -y @modelcontextprotocol/server-everything",
+  "HTTPS_PROXY=http://127.0.0.1:28080 curl https://example.com/",
+];
+
+/** Splits `argv` at the first `--sse`: [mcp-proxy's own flags, the child's argv or undefined]. */
+export function splitSse(argv: string[]): [string[], string[] | undefined] {
+  const at = argv.findIndex((arg) => arg === "--sse" || arg.startsWith("--sse="));
+  if (at === -1) return [argv, undefined];
+  const inline = argv[at]!.startsWith("--sse=") ? [argv[at]!.slice("--sse=".length)] : [];
+  const child = [...inline, ...argv.slice(at + 1)];
+  if (child.length === 0 || child[0] === "") throw new OptionsError("--sse needs a command to run, for example: --sse npx -y @modelcontextprotocol/server-everything");
+  return [argv.slice(0, at), child];
+}
+
+const known = new Set(Object.entries(args).flatMap(([name, def]) => [name, ...("alias" in def ? [def.alias] : [])]));
+
+/** Rejects what citty lets through silently: unknown flags and stray words. */
+export function checkUnknown(parsed: CliArgs): void {
+  for (const key of Object.keys(parsed)) {
+    if (key === "_" || known.has(key)) continue;
+    // citty adds camelCase twins of dashed names.
+    if (known.has(key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`))) continue;
+    throw new OptionsError(`unknown flag --${printable(key)} (see mcp-proxy --help)`);
+  }
+  if (parsed._.length > 0) throw new OptionsError(`unexpected argument "${printable(parsed._[0]!)}" (see mcp-proxy --help)`);
+}
+
+export function logLevel(parsed: CliArgs): LogLevelName {
+  if (parsed.verbose && parsed.quiet) throw new OptionsError("--verbose and --quiet cannot be used together");
+  return parsed.verbose ? "verbose" : parsed.quiet ? "quiet" : "info";
+}
+
+export function toOptions(parsed: CliArgs, sse: string[] | undefined): ProxyOptions {
+  return {
+    port: parsePort(parsed.port),
+    host: parsed.host,
+    sse,
+    connectTimeoutMs: parseSeconds("--connect-timeout", parsed["connect-timeout"]),
+  };
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env bun
+/**
+ * The command line: parse flags, call start(), wait for SIGINT/SIGTERM, close. No logic here.
+ * Exit codes: 0 after a clean stop, 1 when the port cannot be bound, 2 for bad flags.
+ */
+import { defineCommand, parseArgs, renderUsage } from "citty";
+import pkg from "../package.json" with { type: "json" };
+import { bannerLines } from "./banner.ts";
+import { args, checkUnknown, examples, logLevel, splitSse, toOptions, type CliArgs } from "./cli-args.ts";
+import { ListenError, OptionsError } from "./errors.ts";
+import { createLogger } from "./log.ts";
+import { start } from "./start.ts";
+
+const command = defineCommand({
+  meta: { name: "mcp-proxy", version: pkg.version, description: pkg.description },
+  args,
+});
+
+/** Resolves on the first SIGINT or SIGTERM. */
+function stopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [own, sse] = splitSse(argv);
+  const parsed = parseArgs(own, args) as unknown as CliArgs;
+  if (parsed.help) {
+    const usage = await renderUsage(command);
+    process.stdout.write(`${usage}\n\nEXAMPLES\n\n${examples.map((e) => `  ${e}`).join("\n")}\n`);
+    return 0;
+  }
+  if (parsed.version) {
+    process.stdout.write(`${pkg.version}\n`);
+    return 0;
+  }
+  checkUnknown(parsed);
+  const logger = createLogger(logLevel(parsed));
+  const handle = await start({ ...toOptions(parsed, sse), logger });
+  logger.info(bannerLines(handle, pkg.version).join("\n"));
+  const signal = await stopSignal();
+  logger.info(`${signal}: shutting down`);
+  // A second signal, or a close that hangs, must not keep the process alive.
+  const force = setTimeout(() => process.exit(0), 1500);
+  await handle.close();
+  clearTimeout(force);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof OptionsError) {
+      process.stderr.write(`Error: ${error.message}\n`);
+      process.exit(2);
+    }
+    if (error instanceof ListenError) {
+      process.stderr.write(`Error: ${error.message}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`Error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,69 @@
+/**
+ * Typed errors, mapped once: OptionsError (bad flags, exit 2), ListenError (bind failed,
+ * exit 1), HttpError (a status a client sees), and the one errno table for upstream failures.
+ */
+
+/** A flag or option value that cannot be used. The CLI prints it on one line and exits 2. */
+export class OptionsError extends Error {
+  override name = "OptionsError";
+}
+
+/** The front could not bind its port. The CLI prints it and exits 1. */
+export class ListenError extends Error {
+  override name = "ListenError";
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A failure the client sees as a short text/plain response. */
+export class HttpError extends Error {
+  override name = "HttpError";
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** strerror(3) wording for the codes a proxy meets, so log lines read like the OS's own. */
+const errnoText: Record<string, string> = {
+  ECONNREFUSED: "Connection refused",
+  ECONNRESET: "Connection reset by peer",
+  EHOSTUNREACH: "No route to host",
+  ENETUNREACH: "Network is unreachable",
+  ENETDOWN: "Network is down",
+  ETIMEDOUT: "Connection timed out",
+  EPERM: "Operation not permitted",
+  EACCES: "Permission denied",
+  EADDRNOTAVAIL: "Cannot assign requested address",
+  EADDRINUSE: "Address already in use",
+  EPIPE: "Broken pipe",
+  ENOTFOUND: "Host not found",
+  EAI_AGAIN: "Temporary failure in name resolution",
+};
+
+/** Codes that mean "the upstream did not answer in time" rather than "it said no". */
+const timeoutCodes = new Set(["ETIMEDOUT"]);
+
+/** The errno code of an error from Bun.connect and friends, or "EUNKNOWN". */
+export function errnoCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code ? code : "EUNKNOWN";
+}
+
+/** `EHOSTUNREACH No route to host`: the form users paste into search engines. */
+export function describeErrno(error: unknown): string {
+  const code = errnoCode(error);
+  const text = errnoText[code] ?? (error instanceof Error ? error.message : String(error));
+  return `${code} ${text}`;
+}
+
+/** The status a proxy answers when it cannot reach the upstream (RFC 9110 §15.6.3, §15.6.5). */
+export function statusForErrno(error: unknown): 502 | 504 {
+  return timeoutCodes.has(errnoCode(error)) ? 504 : 502;
+}

@@ -1,0 +1,51 @@
+/**
+ * CONNECT host:port (RFC 9110 §9.3.6): open a TCP connection to the target, answer
+ * `200 Connection established` (no Content-Length, no Transfer-Encoding), then relay bytes
+ * both ways until both sides are done.
+ *
+ *   parse authority ─bad─▶ 400
+ *   Bun.connect ─refused/DNS─▶ 502, ─timeout─▶ 504
+ *            └─open─▶ 200 + pipe ─close─▶ one log line
+ */
+import { describeErrno, HttpError, statusForErrno } from "../errors.ts";
+import { slotHandlers, type RawSocket } from "../front/endpoint.ts";
+import { handoff } from "../front/handoff.ts";
+import { respondAndClose } from "../front/raw-response.ts";
+import type { FrontContext } from "../front/context.ts";
+import { formatTarget, parseAuthority, type Target } from "./target.ts";
+
+const ESTABLISHED = "HTTP/1.1 200 Connection established\r\n\r\n";
+
+export function openTunnel(ctx: FrontContext, client: RawSocket, authority: string, early: Uint8Array): void {
+  const started = performance.now();
+  const from = `${client.remoteAddress}`;
+  let target: Target;
+  try {
+    target = parseAuthority(authority);
+  } catch (error) {
+    const { status, message } = error as HttpError;
+    ctx.log.warn(`${from} CONNECT - ${status} ${message}`);
+    respondAndClose(client, status, message);
+    return;
+  }
+  const name = formatTarget(target);
+  ctx.log.debug(`${from} CONNECT ${name} connecting`);
+  handoff(client, ctx.registry, {
+    connect: (slot) =>
+      Bun.connect({ hostname: target.host, port: target.port, allowHalfOpen: true, data: slot, socket: slotHandlers }),
+    timeoutMs: ctx.options.connectTimeoutMs,
+    early,
+    greeting: ESTABLISHED,
+    onFail(error, timedOut) {
+      const status = timedOut ? 504 : statusForErrno(error);
+      const cause = timedOut ? `ETIMEDOUT connect timed out after ${ctx.options.connectTimeoutMs / 1000}s` : describeErrno(error);
+      ctx.log.error(`${name} - ${cause}`);
+      respondAndClose(client, status, `cannot reach ${name}: ${cause}`);
+    },
+    onDone({ client: down, upstream, error }) {
+      const ms = Math.round(performance.now() - started);
+      const tail = error ? ` (${describeErrno(error)})` : "";
+      ctx.log.info(`${from} CONNECT ${name} 200 up ${down.bytesRead} B, down ${upstream.bytesRead} B, ${ms} ms${tail}`);
+    },
+  });
+}

@@ -1,0 +1,107 @@
+/**
+ * A new client connection while the front decides where it goes.
+ *
+ *   bytes ──sniff──▶ CONNECT   → forward/connect-tunnel
+ *                    absolute  → plain-HTTP forwarding (not yet: 501)
+ *                    origin    → the internal app (Bun.serve), bytes replayed in order
+ *                    invalid   → 400/414/431 and close
+ *   no complete head within headerTimeoutMs → 408 and close
+ */
+import { openTunnel } from "../forward/connect-tunnel.ts";
+import type { FrontContext } from "./context.ts";
+import { slotHandlers, type RawSocket, type SocketOwner } from "./endpoint.ts";
+import { handoff } from "./handoff.ts";
+import { respondAndClose } from "./raw-response.ts";
+import type { Closable } from "./registry.ts";
+import { sniff } from "./sniff.ts";
+
+export class FrontConnection implements SocketOwner, Closable {
+  private buffer = new Uint8Array(1024);
+  private length = 0;
+  private routed = false;
+  private readonly timer: Timer;
+
+  constructor(
+    private readonly socket: RawSocket,
+    private readonly ctx: FrontContext,
+  ) {
+    socket.data.owner = this;
+    ctx.registry.add(this);
+    this.timer = setTimeout(() => this.reject(408, "request head not received in time"), ctx.options.headerTimeoutMs);
+  }
+
+  onData(chunk: Uint8Array): void {
+    if (this.routed) return;
+    const searchFrom = Math.max(0, this.length - 3);
+    this.append(chunk);
+    const bytes = this.buffer.subarray(0, this.length);
+    const result = sniff(bytes, undefined, searchFrom);
+    switch (result.kind) {
+      case "incomplete":
+        return;
+      case "invalid":
+        this.ctx.log.warn(`${this.socket.remoteAddress} - ${result.status} ${result.reason}`);
+        return this.reject(result.status, result.reason);
+      case "origin":
+        this.settle();
+        return this.toApp(bytes);
+      case "connect":
+        this.settle();
+        return openTunnel(this.ctx, this.socket, result.line.target, bytes.subarray(result.headLength));
+      case "absolute":
+        return this.reject(501, "plain-HTTP forwarding (absolute-form requests) is not implemented yet; use CONNECT");
+    }
+  }
+
+  onDrain(): void {}
+
+  onEnd(): void {
+    // FIN before a complete head: nothing more will come.
+    if (!this.routed) this.reject(400, "connection closed before a complete request head");
+  }
+
+  onClose(): void {
+    this.settle();
+  }
+
+  destroy(): void {
+    this.settle();
+    this.socket.terminate();
+  }
+
+  private settle(): void {
+    if (this.routed) return;
+    this.routed = true;
+    clearTimeout(this.timer);
+    this.ctx.registry.delete(this);
+  }
+
+  private reject(status: number, reason: string): void {
+    if (this.routed) return;
+    this.settle();
+    respondAndClose(this.socket, status, reason);
+  }
+
+  private toApp(bytes: Uint8Array): void {
+    const { ctx, socket } = this;
+    handoff(socket, ctx.registry, {
+      connect: (slot) => Bun.connect({ unix: ctx.appSocket, allowHalfOpen: true, data: slot, socket: slotHandlers }),
+      timeoutMs: ctx.options.connectTimeoutMs,
+      early: bytes.slice(),
+      onFail(error) {
+        ctx.log.error(`internal app unreachable: ${String(error)}`);
+        respondAndClose(socket, 502, "internal server unavailable");
+      },
+    });
+  }
+
+  private append(chunk: Uint8Array): void {
+    if (this.length + chunk.length > this.buffer.length) {
+      const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.length + chunk.length));
+      grown.set(this.buffer.subarray(0, this.length));
+      this.buffer = grown;
+    }
+    this.buffer.set(chunk, this.length);
+    this.length += chunk.length;
+  }
+}

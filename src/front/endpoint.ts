@@ -1,0 +1,163 @@
+/**
+ * One raw Bun socket with the write queue Bun does not keep for us.
+ *
+ * `socket.write()` writes what the kernel takes and returns that count; the rest is ours to
+ * hold. Endpoint queues it, writes it on `drain`, and tells its reader (`onWritable`) when the
+ * queue is empty again, so whoever feeds it can pause and resume the other side.
+ * Every Bun socket we own has `{ owner }` as its data; the handlers below forward to it.
+ */
+import type { Socket, SocketHandler } from "bun";
+
+export interface SocketOwner {
+  onData(chunk: Uint8Array): void;
+  onDrain(): void;
+  /** The remote sent FIN: it will send nothing more (it may still read). */
+  onEnd(): void;
+  /** The socket is gone; `error` when it went abnormally (reset, TLS failure). */
+  onClose(error?: Error): void;
+}
+
+export interface SocketSlot {
+  owner: SocketOwner;
+}
+
+export type RawSocket = Socket<SocketSlot>;
+
+/** The one handler set for every raw socket: listener and Bun.connect alike. */
+export const slotHandlers: SocketHandler<SocketSlot> = {
+  data: (socket, chunk) => socket.data.owner.onData(chunk),
+  drain: (socket) => socket.data.owner.onDrain(),
+  end: (socket) => socket.data.owner.onEnd(),
+  close: (socket, error) => socket.data.owner.onClose(error),
+  error: (socket, error) => socket.data.owner.onClose(error),
+};
+
+const noop = () => {};
+
+export class Endpoint implements SocketOwner {
+  /** Bytes received from the remote. */
+  bytesRead = 0;
+  /** Bytes the kernel accepted for the remote. */
+  bytesWritten = 0;
+  /** Bytes waiting in our queue (not yet taken by the kernel). */
+  queued = 0;
+  closed = false;
+
+  /** Called when a backlog has been written out: resume whoever feeds this endpoint. */
+  onWritable: () => void = noop;
+  onChunk: (chunk: Uint8Array) => void = noop;
+  onFin: () => void = noop;
+  onGone: (error?: Error) => void = noop;
+
+  private queue: Uint8Array[] = [];
+  private gone = false;
+  private after: "none" | "fin" | "close" = "none";
+  private finSent = false;
+
+  constructor(readonly socket: RawSocket) {
+    socket.data.owner = this;
+  }
+
+  /** Writes or queues `chunk`; false when it had to queue (the caller should pause its source). */
+  write(chunk: Uint8Array | string): boolean {
+    if (this.closed || this.after !== "none") return false;
+    const bytes = typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk;
+    if (this.queue.length === 0) {
+      const n = this.socket.write(bytes);
+      if (n === bytes.length) {
+        this.bytesWritten += n;
+        return true;
+      }
+      if (n < 0) return false;
+      this.bytesWritten += n;
+      this.enqueue(bytes.subarray(n));
+    } else {
+      this.enqueue(bytes);
+    }
+    return false;
+  }
+
+  /** Sends FIN once the queue is written; the socket stays readable. */
+  shutdownWrite(): void {
+    if (this.closed || this.after !== "none") return;
+    this.after = "fin";
+    if (this.queue.length === 0) this.finish();
+  }
+
+  /** Closes once the queue is written: data in flight still arrives. */
+  end(): void {
+    if (this.closed) return;
+    this.after = "close";
+    if (this.queue.length === 0) this.finish();
+  }
+
+  /** Closes now and drops the queue. */
+  destroy(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue = [];
+    this.queued = 0;
+    this.socket.terminate();
+  }
+
+  pause(): void {
+    if (!this.closed) this.socket.pause();
+  }
+
+  resume(): void {
+    if (!this.closed) this.socket.resume();
+  }
+
+  // --- SocketOwner ---
+
+  onData(chunk: Uint8Array): void {
+    this.bytesRead += chunk.length;
+    this.onChunk(chunk);
+  }
+
+  onDrain(): void {
+    if (this.closed) return;
+    while (this.queue.length > 0) {
+      const head = this.queue[0]!;
+      const n = this.socket.write(head);
+      if (n < 0) return;
+      this.bytesWritten += n;
+      this.queued -= n;
+      if (n < head.length) {
+        this.queue[0] = head.subarray(n);
+        return;
+      }
+      this.queue.shift();
+    }
+    if (this.after !== "none") this.finish();
+    else this.onWritable();
+  }
+
+  onEnd(): void {
+    this.onFin();
+  }
+
+  onClose(error?: Error): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.closed = true;
+    this.queue = [];
+    this.queued = 0;
+    this.onGone(error);
+  }
+
+  private enqueue(bytes: Uint8Array): void {
+    this.queue.push(bytes);
+    this.queued += bytes.length;
+  }
+
+  private finish(): void {
+    if (this.after === "fin") {
+      if (!this.finSent) this.socket.shutdown();
+      this.finSent = true;
+    } else if (this.after === "close") {
+      this.closed = true;
+      this.socket.end();
+    }
+  }
+}

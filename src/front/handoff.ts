@@ -1,0 +1,118 @@
+/**
+ * Hands a sniffed client socket to a new upstream connection, then pipes the two.
+ *
+ *   client (paused, bytes kept) ──connect()──▶ upstream open ──▶ greeting → client,
+ *                                                                 early bytes → upstream, pipe
+ *                               └─ error / timeout ──▶ onFail (the caller answers 502/504)
+ *
+ * Used for CONNECT tunnels (upstream = the target) and for origin-form requests (upstream =
+ * the internal app server). While the upstream is connecting the client is paused; whatever
+ * it had already sent is kept and goes first, in order.
+ */
+import { Endpoint, type RawSocket, type SocketOwner, type SocketSlot } from "./endpoint.ts";
+import { pipe, type PipeResult } from "./pipe.ts";
+import type { Closable, Registry } from "./registry.ts";
+
+export interface HandoffOptions {
+  /** Opens the upstream socket with `slot` as its data. */
+  connect(slot: SocketSlot): Promise<RawSocket>;
+  timeoutMs: number;
+  /** Bytes the client sent beyond what the caller consumed; they go upstream first. */
+  early: Uint8Array;
+  /** Written to the client when the upstream opens, before any upstream byte. */
+  greeting?: string;
+  /** The upstream could not be reached; the client socket is the caller's again. */
+  onFail(error: unknown, timedOut: boolean): void;
+  /** Both sides are closed. */
+  onDone?(result: PipeResult & { client: Endpoint; upstream: Endpoint }): void;
+}
+
+/** Connection-timeout error, shaped like the OS's own so the errno table maps it to 504. */
+class ConnectTimeout extends Error {
+  readonly code = "ETIMEDOUT";
+}
+
+export function handoff(client: RawSocket, registry: Registry, options: HandoffOptions): void {
+  const pending: Uint8Array[] = options.early.length > 0 ? [options.early] : [];
+  let clientFin = false;
+  let settled = false;
+  let upstreamSocket: RawSocket | undefined;
+
+  const waiting: SocketOwner & Closable = {
+    onData: (chunk) => void pending.push(chunk),
+    onDrain: () => {},
+    onEnd: () => void (clientFin = true),
+    onClose: () => abandon(),
+    destroy: () => {
+      abandon();
+      client.terminate();
+    },
+  };
+  client.data.owner = waiting;
+  client.pause();
+  registry.add(waiting);
+
+  const timer = setTimeout(() => fail(new ConnectTimeout("connect timed out"), true), options.timeoutMs);
+
+  function abandon(): void {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    registry.delete(waiting);
+    upstreamSocket?.terminate();
+  }
+
+  function fail(error: unknown, timedOut: boolean): void {
+    if (settled) return;
+    abandon();
+    options.onFail(error, timedOut);
+  }
+
+  // The upstream's slot: until linked it only has to notice an early close.
+  const slot: SocketSlot = { owner: { onData() {}, onDrain() {}, onEnd() {}, onClose: (e) => fail(e, false) } };
+  options.connect(slot).then(
+    (socket) => {
+      upstreamSocket = socket;
+      if (settled) {
+        socket.terminate();
+        return;
+      }
+      settled = true;
+      clearTimeout(timer);
+      registry.delete(waiting);
+      link(client, socket, pending, clientFin, registry, options);
+    },
+    (error) => fail(error, false),
+  );
+}
+
+function link(
+  clientSocket: RawSocket,
+  upstreamSocket: RawSocket,
+  pending: Uint8Array[],
+  clientFin: boolean,
+  registry: Registry,
+  options: HandoffOptions,
+): void {
+  const client = new Endpoint(clientSocket);
+  const upstream = new Endpoint(upstreamSocket);
+  const both: Closable = {
+    destroy: () => {
+      client.destroy();
+      upstream.destroy();
+    },
+  };
+  registry.add(both);
+  pipe(client, upstream, (result) => {
+    registry.delete(both);
+    options.onDone?.({ ...result, client, upstream });
+  });
+  if (options.greeting) client.write(options.greeting);
+  let backlogged = false;
+  for (const chunk of pending) {
+    client.bytesRead += chunk.length;
+    backlogged = !upstream.write(chunk) || backlogged;
+  }
+  if (clientFin) upstream.shutdownWrite();
+  else if (!backlogged) client.resume();
+}

@@ -1,0 +1,53 @@
+/**
+ * The one public port: a Bun.listen TCP listener whose every connection starts as a
+ * FrontConnection. Bind failures become a ListenError that says what to do.
+ */
+import { ListenError } from "../errors.ts";
+import type { FrontContext } from "./context.ts";
+import { slotHandlers, type SocketSlot } from "./endpoint.ts";
+import { FrontConnection } from "./connection.ts";
+import type { TCPSocketListener } from "bun";
+
+const unowned: SocketSlot["owner"] = { onData() {}, onDrain() {}, onEnd() {}, onClose() {} };
+
+export function listenFront(ctx: FrontContext): TCPSocketListener<SocketSlot> {
+  const { host, port } = ctx.options;
+  try {
+    return Bun.listen<SocketSlot>({
+      hostname: host,
+      port,
+      allowHalfOpen: true,
+      exclusive: true,
+      data: { owner: unowned },
+      socket: {
+        ...slotHandlers,
+        open: (socket) => {
+          socket.data = { owner: unowned };
+          new FrontConnection(socket, ctx);
+        },
+      },
+    });
+  } catch (error) {
+    throw bindError(error, host, port);
+  }
+}
+
+function bindError(error: unknown, host: string, port: number): ListenError {
+  const code = (error as { code?: string }).code ?? "EUNKNOWN";
+  switch (code) {
+    case "EADDRINUSE":
+      return new ListenError(
+        `port ${port} is already in use\n  Find what holds it with: lsof -i :${port}   (or choose another port with -p)`,
+        code,
+      );
+    case "EACCES":
+    case "EPERM":
+      return new ListenError(`no permission to listen on ${host}:${port}; ports below 1024 need root, pick another with -p`, code);
+    case "EADDRNOTAVAIL":
+    case "ENOTFOUND":
+    case "EAI_NONAME":
+      return new ListenError(`cannot listen on ${host}: no such local address (try 127.0.0.1)`, code);
+    default:
+      return new ListenError(`cannot listen on ${host}:${port}: ${(error as Error).message ?? String(error)}`, code);
+  }
+}

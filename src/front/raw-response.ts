@@ -1,0 +1,36 @@
+/**
+ * Writes a short text/plain HTTP/1.1 response on a raw socket, then closes it the careful way:
+ * FIN after the bytes, keep reading (and discarding) what the client still sends, close when
+ * it hangs up or after a short linger. Closing with unread input would send RST, and an RST
+ * can destroy the response before the client reads it (RFC 9112 §9.6).
+ */
+import { STATUS_CODES } from "node:http";
+import { Endpoint, type RawSocket } from "./endpoint.ts";
+
+const LINGER_MS = 2_000;
+
+export function respondAndClose(socket: RawSocket, status: number, message: string, onClosed?: () => void): void {
+  const body = new TextEncoder().encode(`${message}\n`);
+  const head =
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\n` +
+    "Content-Type: text/plain; charset=utf-8\r\n" +
+    `Content-Length: ${body.length}\r\n` +
+    "Connection: close\r\n\r\n";
+  const endpoint = new Endpoint(socket);
+  const linger = setTimeout(() => endpoint.destroy(), LINGER_MS);
+  endpoint.onFin = () => endpoint.end();
+  endpoint.onGone = () => {
+    clearTimeout(linger);
+    onClosed?.();
+  };
+  endpoint.resume();
+  endpoint.write(concat(new TextEncoder().encode(head), body));
+  endpoint.shutdownWrite();
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}

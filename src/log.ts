@@ -1,0 +1,33 @@
+/**
+ * One consola logger for the whole process, writing to stderr (stdout may carry protocol).
+ * Lines read `12:00:00 [ERROR] example.com:443 - EHOSTUNREACH No route to host`.
+ */
+import { createConsola, type ConsolaInstance, type LogObject } from "consola/core";
+
+export type Logger = ConsolaInstance;
+export type LogLevelName = "quiet" | "info" | "verbose" | "silent";
+
+const levels: Record<LogLevelName, number> = { silent: -999, quiet: 0, info: 3, verbose: 4 };
+
+function formatArg(arg: unknown): string {
+  if (arg instanceof Error) return arg.stack ?? arg.message;
+  return typeof arg === "string" ? arg : Bun.inspect(arg);
+}
+
+function formatLine(log: LogObject): string {
+  const time = log.date.toTimeString().slice(0, 8);
+  const type = log.type === "log" ? "INFO" : log.type.toUpperCase();
+  const tag = log.tag ? `${log.tag}: ` : "";
+  return `${time} [${type}] ${tag}${log.args.map(formatArg).join(" ")}\n`;
+}
+
+/** A logger at `level`; `write` defaults to stderr (tests pass a collector). */
+export function createLogger(
+  level: LogLevelName = "info",
+  write: (line: string) => void = (line) => process.stderr.write(line),
+): Logger {
+  return createConsola({
+    level: levels[level],
+    reporters: [{ log: (log) => write(formatLine(log)) }],
+  });
+}
