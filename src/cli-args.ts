@@ -6,7 +6,7 @@
 import type { ArgsDef, ParsedArgs } from "citty";
 import { OptionsError } from "./errors.ts";
 import type { LogLevelName } from "./log.ts";
-import { parsePort, parseSeconds, printable, type ProxyOptions } from "./options.ts";
+import { parseBytes, parseCount, parsePort, parseSeconds, printable, type ProxyOptions } from "./options.ts";
 
 export const args = {
   port: { type: "string", alias: "p", description: "Port to listen on (0 picks a free one)", default: "28080", valueHint: "PORT" },
@@ -22,6 +22,25 @@ export const args = {
     valueHint: "CMD ARGS…",
   },
   "connect-timeout": { type: "string", description: "Seconds to wait for an upstream connection", default: "30", valueHint: "SECONDS" },
+  keepalive: { type: "string", description: "Seconds between keep-alive comments on an idle SSE stream", default: "15", valueHint: "SECONDS" },
+  "kill-timeout": {
+    type: "string",
+    description: "Seconds an MCP server has to exit after SIGTERM before SIGKILL",
+    default: "5",
+    valueHint: "SECONDS",
+  },
+  "max-body": { type: "string", description: "Largest POST /messages body (bytes, or 512kb, 4mb)", default: "4mb", valueHint: "SIZE" },
+  "max-sessions": { type: "string", description: "Most MCP sessions (child processes) at once", default: "64", valueHint: "N" },
+  "allow-host": {
+    type: "string",
+    description: "Also accept this Host header (name or name:port) on /sse and /messages; repeatable",
+    valueHint: "HOST",
+  },
+  "allow-origin": {
+    type: "string",
+    description: "Also accept requests from this browser Origin; repeatable; * allows any",
+    valueHint: "ORIGIN",
+  },
   verbose: { type: "boolean", description: "Log debug lines too" },
   quiet: { type: "boolean", description: "Log errors only" },
   version: { type: "boolean", alias: "v", description: "Print the version and exit" },
@@ -65,11 +84,36 @@ export function logLevel(parsed: CliArgs): LogLevelName {
   return parsed.verbose ? "verbose" : parsed.quiet ? "quiet" : "info";
 }
 
-export function toOptions(parsed: CliArgs, sse: string[] | undefined): ProxyOptions {
+/**
+ * Every value of a repeatable flag, in order. citty keeps only the last of a repeated string
+ * flag, so `own` (mcp-proxy's own argv) is scanned directly when given; commas also separate.
+ */
+export function repeated(name: string, parsed: CliArgs, own?: string[]): string[] {
+  let values: string[] = [];
+  if (own) {
+    for (let i = 0; i < own.length; i++) {
+      const arg = own[i]!;
+      if (arg === `--${name}` && i + 1 < own.length) values.push(own[++i]!);
+      else if (arg.startsWith(`--${name}=`)) values.push(arg.slice(name.length + 3));
+    }
+  } else {
+    const value = (parsed as Record<string, unknown>)[name];
+    values = Array.isArray(value) ? value.map(String) : typeof value === "string" ? [value] : [];
+  }
+  return values.flatMap((value) => value.split(",")).map((value) => value.trim()).filter(Boolean);
+}
+
+export function toOptions(parsed: CliArgs, sse: string[] | undefined, own?: string[]): ProxyOptions {
   return {
     port: parsePort(parsed.port),
     host: parsed.host,
     sse,
     connectTimeoutMs: parseSeconds("--connect-timeout", parsed["connect-timeout"]),
+    keepaliveMs: parseSeconds("--keepalive", parsed.keepalive),
+    killTimeoutMs: parseSeconds("--kill-timeout", parsed["kill-timeout"]),
+    maxBodyBytes: parseBytes("--max-body", parsed["max-body"]),
+    maxSessions: parseCount("--max-sessions", parsed["max-sessions"]),
+    allowHosts: repeated("allow-host", parsed, own),
+    allowOrigins: repeated("allow-origin", parsed, own),
   };
 }

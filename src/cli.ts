@@ -38,12 +38,13 @@ async function main(argv: string[]): Promise<number> {
   }
   checkUnknown(parsed);
   const logger = createLogger(logLevel(parsed));
-  const handle = await start({ ...toOptions(parsed, sse), logger });
+  const handle = await start({ ...toOptions(parsed, sse, own), logger });
   logger.info(bannerLines(handle, pkg.version).join("\n"));
   const signal = await stopSignal();
   logger.info(`${signal}: shutting down`);
-  // A second signal, or a close that hangs, must not keep the process alive.
-  const force = setTimeout(() => process.exit(0), 1500);
+  // A close that hangs must not keep the process alive, but it must outlast the SIGTERM →
+  // SIGKILL wait for MCP children, or a child that ignores SIGTERM would outlive us.
+  const force = setTimeout(() => process.exit(0), handle.options.killTimeoutMs + 1500);
   await handle.close();
   clearTimeout(force);
   return 0;

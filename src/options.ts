@@ -16,6 +16,24 @@ export interface ProxyOptions {
   connectTimeoutMs?: number;
   /** How long a client may take to send its request head before the connection is closed. @default 10_000 */
   headerTimeoutMs?: number;
+  /** How long a forwarded request waits for the response head (not the body) before 504. @default 120_000 */
+  responseTimeoutMs?: number;
+  /** Keep upstream connections of plain-HTTP forwarding for reuse (the benchmark turns it off to compare). @default true */
+  reuseUpstream?: boolean;
+  /** How often an idle SSE stream gets a `: ping` comment. @default 15_000 */
+  keepaliveMs?: number;
+  /** How long a child's process group has after SIGTERM before SIGKILL. @default 5_000 */
+  killTimeoutMs?: number;
+  /** Largest POST /messages body accepted; larger gets 413. @default 4 MiB (4_194_304) */
+  maxBodyBytes?: number;
+  /** Most bridge sessions (children) at once; more get 503. @default 64 */
+  maxSessions?: number;
+  /** Host header values accepted besides loopback on our port: `name` or `name:port`. @default [] */
+  allowHosts?: string[];
+  /** Origins accepted besides loopback ones; `"*"` allows any and must be given explicitly. @default [] */
+  allowOrigins?: string[];
+  /** Environment of each bridge child. @default process.env (children inherit ours, see mcp/child.ts) */
+  childEnv?: Record<string, string | undefined>;
   /** Where log lines go. @default a consola logger on stderr at info level */
   logger?: Logger;
 }
@@ -26,6 +44,15 @@ export interface ResolvedOptions {
   sse: string[] | undefined;
   connectTimeoutMs: number;
   headerTimeoutMs: number;
+  responseTimeoutMs: number;
+  reuseUpstream: boolean;
+  keepaliveMs: number;
+  killTimeoutMs: number;
+  maxBodyBytes: number;
+  maxSessions: number;
+  allowHosts: string[];
+  allowOrigins: string[];
+  childEnv: Record<string, string | undefined>;
   logger: Logger;
 }
 
@@ -36,6 +63,8 @@ export const MAX_REQUEST_HEAD = 64 * 1024;
 
 export const DEFAULT_PORT = 28080;
 export const DEFAULT_HOST = "127.0.0.1";
+/** The MCP SDK's own POST body cap for the SSE transport. */
+export const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 
 export function resolveOptions(options: ProxyOptions = {}): ResolvedOptions {
   const port = options.port ?? DEFAULT_PORT;
@@ -51,6 +80,17 @@ export function resolveOptions(options: ProxyOptions = {}): ResolvedOptions {
     sse: options.sse,
     connectTimeoutMs: positiveMs("connect timeout", options.connectTimeoutMs ?? 30_000),
     headerTimeoutMs: positiveMs("header timeout", options.headerTimeoutMs ?? 10_000),
+    responseTimeoutMs: positiveMs("response timeout", options.responseTimeoutMs ?? 120_000),
+    reuseUpstream: options.reuseUpstream ?? true,
+    keepaliveMs: positiveMs("keepalive", options.keepaliveMs ?? 15_000),
+    killTimeoutMs: positiveMs("kill timeout", options.killTimeoutMs ?? 5_000),
+    maxBodyBytes: positiveInt("--max-body", options.maxBodyBytes ?? DEFAULT_MAX_BODY),
+    maxSessions: positiveInt("--max-sessions", options.maxSessions ?? 64),
+    allowHosts: (options.allowHosts ?? []).map((host) => host.trim().toLowerCase()).filter(Boolean),
+    allowOrigins: (options.allowOrigins ?? []).map((origin) => origin.trim().replace(/\/+$/, "")).filter(Boolean),
+    // The one read of process.env below the CLI: Bun.spawn's own default is the environment
+    // the process started with, which misses later changes made by an embedder.
+    childEnv: options.childEnv ?? process.env,
     logger: options.logger ?? createLogger("info"),
   };
 }
@@ -58,6 +98,11 @@ export function resolveOptions(options: ProxyOptions = {}): ResolvedOptions {
 function positiveMs(name: string, ms: number): number {
   if (!Number.isFinite(ms) || ms <= 0) throw new OptionsError(`${name} must be a positive number of seconds`);
   return ms;
+}
+
+function positiveInt(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value <= 0) throw new OptionsError(`${name} must be a positive whole number, not ${value}`);
+  return value;
 }
 
 /** The one place a port string from the command line becomes a number. */
@@ -75,6 +120,23 @@ export function parseSeconds(flag: string, text: string): number {
     throw new OptionsError(`invalid ${flag} "${printable(text)}": expected a positive number of seconds`);
   }
   return seconds * 1000;
+}
+
+const byteUnits: Record<string, number> = { "": 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2 };
+
+/** A size as typed on the command line (`4194304`, `512kb`, `4mb`; units are binary) → bytes. */
+export function parseBytes(flag: string, text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = byteUnits[match?.[2]?.toLowerCase() ?? "?"];
+  const bytes = match && unit ? Math.floor(Number(match[1]) * unit) : Number.NaN;
+  if (!(bytes > 0)) throw new OptionsError(`invalid ${flag} "${printable(text)}": expected a size such as 4194304, 512kb or 4mb`);
+  return bytes;
+}
+
+/** A count as typed on the command line → a positive whole number. */
+export function parseCount(flag: string, text: string): number {
+  if (!/^\d{1,9}$/.test(text) || Number(text) === 0) throw new OptionsError(`invalid ${flag} "${printable(text)}": expected a positive whole number`);
+  return Number(text);
 }
 
 /** User input shown in an error, with control characters escaped and its length capped. */

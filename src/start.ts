@@ -8,6 +8,7 @@ import { createAppSocketPath } from "./app/socket-path.ts";
 import type { FrontContext } from "./front/context.ts";
 import { listenFront } from "./front/listener.ts";
 import { Registry } from "./front/registry.ts";
+import { UpstreamPool } from "./forward/upstream-pool.ts";
 import { resolveOptions, type ProxyOptions, type ResolvedOptions } from "./options.ts";
 
 export interface ProxyHandle extends AsyncDisposable {
@@ -25,9 +26,19 @@ export interface ProxyHandle extends AsyncDisposable {
 export async function start(input: ProxyOptions = {}): Promise<ProxyHandle> {
   const options = resolveOptions(input);
   const socketPath = createAppSocketPath();
-  const app = startApp(options, socketPath.path, options.logger);
+  // The app's Host check needs the front's bound port, known only once it listens (port 0).
+  let publicPort = options.port;
+  const app = startApp(options, socketPath.path, options.logger, () => publicPort);
   const registry = new Registry();
-  const ctx: FrontContext = { options, log: options.logger, registry, appSocket: socketPath.path };
+  const pool = new UpstreamPool({ maxIdlePerHost: options.reuseUpstream ? 16 : 0, idleTimeoutMs: 30_000 });
+  const ctx: FrontContext = {
+    options,
+    log: options.logger,
+    registry,
+    appSocket: socketPath.path,
+    publicPort: () => publicPort,
+    pool,
+  };
   let listener: ReturnType<typeof listenFront>;
   try {
     listener = listenFront(ctx);
@@ -36,6 +47,7 @@ export async function start(input: ProxyOptions = {}): Promise<ProxyHandle> {
     socketPath.remove();
     throw error;
   }
+  publicPort = listener.port;
   const host = options.host;
   const urlHost = host.includes(":") ? `[${host}]` : host;
 
@@ -44,7 +56,8 @@ export async function start(input: ProxyOptions = {}): Promise<ProxyHandle> {
     (closing ??= (async () => {
       listener.stop(true);
       registry.closeAll();
-      await app.stop();
+      pool.destroy();
+      await app.stop(); // stops every bridge child too (sessions.closeAll)
       socketPath.remove();
     })());
 

@@ -2,27 +2,65 @@
  * The internal HTTP app: a Bun.serve on a unix socket that only the front talks to. It gets
  * every origin-form request (`GET /healthz`, `/sse`, `/messages`, `/mcp`); the route table
  * is below and HttpError becomes a response in one place.
+ *
+ *   /sse, /messages ─▶ guard (Host, Origin: 403) ─▶ OPTIONS preflight | route ─▶ CORS headers
  */
 import type { Server } from "bun";
 import { HttpError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { Sessions } from "../mcp/sessions.ts";
 import type { ResolvedOptions } from "../options.ts";
+import { preflightResponse, withCors } from "./cors.ts";
+import { checkGuard, type GuardPolicy } from "./guard.ts";
+import { handleMessages } from "./messages-route.ts";
+import { handleSse } from "./sse-route.ts";
 
 export interface AppServer {
   server: Server<undefined>;
+  /** The MCP bridge's sessions; undefined when started without --sse. */
+  sessions: Sessions | undefined;
+  /** Stops every session's child, then the server. */
   stop(): Promise<void>;
 }
 
-export function startApp(options: ResolvedOptions, socketPath: string, log: Logger): AppServer {
-  const server = Bun.serve({
+/** A stdout line longer than this ends its session (the SDK's ReadBuffer caps at 10 MiB). */
+export const MAX_STDOUT_LINE = 16 * 1024 * 1024;
+
+const bridgeOff =
+  "The MCP bridge is off. Start mcp-proxy with --sse CMD ARGS… (for example: mcp-proxy --sse npx -y @modelcontextprotocol/server-everything)";
+
+/** `publicPort` is the front's bound port, which the Host check compares against. */
+export function startApp(options: ResolvedOptions, socketPath: string, log: Logger, publicPort: () => number): AppServer {
+  const sessions = options.sse
+    ? new Sessions({
+        argv: options.sse,
+        env: options.childEnv,
+        keepaliveMs: options.keepaliveMs,
+        killTimeoutMs: options.killTimeoutMs,
+        maxSessions: options.maxSessions,
+        maxLineBytes: MAX_STDOUT_LINE,
+        log: log.withTag("mcp"),
+      })
+    : undefined;
+  const policy: GuardPolicy = { port: publicPort, allowHosts: options.allowHosts, allowOrigins: options.allowOrigins };
+
+  const server: Server<undefined> = Bun.serve({
     unix: socketPath,
     routes: {
       "/healthz": { GET: () => Response.json({ status: "ok" }) },
-      "/sse": () => {
-        throw new HttpError(
-          400,
-          "The MCP bridge is off. Start mcp-proxy with --sse CMD ARGS… (for example: mcp-proxy --sse npx -y @modelcontextprotocol/server-everything)",
-        );
+      "/sse": (req, srv) => {
+        if (!sessions) throw new HttpError(400, bridgeOff);
+        return bridge(req, policy, () => {
+          if (req.method !== "GET") return textResponse(405, "method not allowed: use GET /sse", { Allow: "GET" });
+          return handleSse(req, srv, sessions);
+        });
+      },
+      "/messages": (req) => {
+        if (!sessions) throw new HttpError(400, bridgeOff);
+        return bridge(req, policy, () => {
+          if (req.method !== "POST") return textResponse(405, "method not allowed: use POST /messages", { Allow: "POST" });
+          return handleMessages(req, sessions, options.maxBodyBytes);
+        });
       },
     },
     fetch: () => textResponse(404, "not found"),
@@ -32,11 +70,28 @@ export function startApp(options: ResolvedOptions, socketPath: string, log: Logg
       return textResponse(500, "internal error");
     },
   });
-  void options;
   return {
     server,
-    stop: () => server.stop(true),
+    sessions,
+    stop: async () => {
+      await sessions?.closeAll();
+      await server.stop(true);
+    },
   };
+}
+
+/** Guard, preflight, route, and CORS headers on every answer, errors included. */
+async function bridge(req: Request, policy: GuardPolicy, route: () => Response | Promise<Response>): Promise<Response> {
+  try {
+    checkGuard(req, policy);
+    if (req.method === "OPTIONS") return preflightResponse(req);
+    return withCors(req, await route());
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    // A 403 from the guard gets no CORS headers: the page must not read why it was refused.
+    const res = textResponse(error.status, error.message);
+    return error.status === 403 ? res : withCors(req, res);
+  }
 }
 
 export function textResponse(status: number, message: string, headers?: Record<string, string>): Response {

@@ -2,12 +2,13 @@
  * A new client connection while the front decides where it goes.
  *
  *   bytes ──sniff──▶ CONNECT   → forward/connect-tunnel
- *                    absolute  → plain-HTTP forwarding (not yet: 501)
+ *                    absolute  → forward/forward-session (plain-HTTP forwarding)
  *                    origin    → the internal app (Bun.serve), bytes replayed in order
  *                    invalid   → 400/414/431 and close
  *   no complete head within headerTimeoutMs → 408 and close
  */
 import { openTunnel } from "../forward/connect-tunnel.ts";
+import { ForwardSession } from "../forward/forward-session.ts";
 import type { FrontContext } from "./context.ts";
 import { slotHandlers, type RawSocket, type SocketOwner } from "./endpoint.ts";
 import { handoff } from "./handoff.ts";
@@ -49,7 +50,9 @@ export class FrontConnection implements SocketOwner, Closable {
         this.settle();
         return openTunnel(this.ctx, this.socket, result.line.target, bytes.subarray(result.headLength));
       case "absolute":
-        return this.reject(501, "plain-HTTP forwarding (absolute-form requests) is not implemented yet; use CONNECT");
+        this.settle();
+        new ForwardSession(this.ctx, this.ctx.pool, this.socket, bytes.slice());
+        return;
     }
   }
 

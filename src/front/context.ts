@@ -1,6 +1,7 @@
 /** What every connection handler of the front shares. */
 import type { Logger } from "../log.ts";
 import type { ResolvedOptions } from "../options.ts";
+import type { UpstreamPool } from "../forward/upstream-pool.ts";
 import type { Registry } from "./registry.ts";
 
 export interface FrontContext {
@@ -10,4 +11,8 @@ export interface FrontContext {
   registry: Registry;
   /** Where the internal Bun.serve app listens (a unix socket path or Linux abstract name). */
   appSocket: string;
+  /** The port the front actually bound (options.port may be 0). */
+  publicPort(): number;
+  /** Idle upstream connections kept for plain-HTTP forwarding. */
+  pool: UpstreamPool;
 }

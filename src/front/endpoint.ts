@@ -33,6 +33,19 @@ export const slotHandlers: SocketHandler<SocketSlot> = {
 };
 
 const noop = () => {};
+const encoder = new TextEncoder();
+
+function join(parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
 
 export class Endpoint implements SocketOwner {
   /** Bytes received from the remote. */
@@ -50,7 +63,10 @@ export class Endpoint implements SocketOwner {
   onGone: (error?: Error) => void = noop;
 
   private queue: Uint8Array[] = [];
+  private corked: Uint8Array[] | undefined;
   private gone = false;
+  /** A write had to queue since the last onWritable: Bun also fires drain when nothing was queued. */
+  private backlogged = false;
   private after: "none" | "fin" | "close" = "none";
   private finSent = false;
 
@@ -58,10 +74,30 @@ export class Endpoint implements SocketOwner {
     socket.data.owner = this;
   }
 
+  /**
+   * Collects writes until uncork(), which sends them as one: a response head and a small body
+   * then cost one syscall, not two (on loopback each write runs the receiver's stack too).
+   */
+  cork(): void {
+    this.corked ??= [];
+  }
+
+  /** Writes what cork() collected; false when it had to queue. */
+  uncork(): boolean {
+    const parts = this.corked;
+    this.corked = undefined;
+    if (!parts || parts.length === 0) return this.queue.length === 0;
+    return this.write(parts.length === 1 ? parts[0]! : join(parts));
+  }
+
   /** Writes or queues `chunk`; false when it had to queue (the caller should pause its source). */
   write(chunk: Uint8Array | string): boolean {
     if (this.closed || this.after !== "none") return false;
-    const bytes = typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk;
+    const bytes = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
+    if (this.corked) {
+      this.corked.push(bytes);
+      return true;
+    }
     if (this.queue.length === 0) {
       const n = this.socket.write(bytes);
       if (n === bytes.length) {
@@ -130,7 +166,10 @@ export class Endpoint implements SocketOwner {
       this.queue.shift();
     }
     if (this.after !== "none") this.finish();
-    else this.onWritable();
+    else if (this.backlogged) {
+      this.backlogged = false;
+      this.onWritable();
+    }
   }
 
   onEnd(): void {
@@ -147,6 +186,7 @@ export class Endpoint implements SocketOwner {
   }
 
   private enqueue(bytes: Uint8Array): void {
+    this.backlogged = true;
     this.queue.push(bytes);
     this.queued += bytes.length;
   }

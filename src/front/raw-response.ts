@@ -9,22 +9,33 @@ import { Endpoint, type RawSocket } from "./endpoint.ts";
 
 const LINGER_MS = 2_000;
 
-export function respondAndClose(socket: RawSocket, status: number, message: string, onClosed?: () => void): void {
+/** The bytes of a short `Connection: close` text/plain response. */
+export function plainResponse(status: number, message: string): Uint8Array {
   const body = new TextEncoder().encode(`${message}\n`);
   const head =
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\n` +
     "Content-Type: text/plain; charset=utf-8\r\n" +
     `Content-Length: ${body.length}\r\n` +
     "Connection: close\r\n\r\n";
-  const endpoint = new Endpoint(socket);
+  return concat(new TextEncoder().encode(head), body);
+}
+
+export function respondAndClose(socket: RawSocket, status: number, message: string, onClosed?: () => void): void {
+  lingerClose(new Endpoint(socket), plainResponse(status, message), onClosed);
+}
+
+/** Writes `bytes`, sends FIN, reads and drops what still comes, closes on the client's close or after the linger. */
+export function lingerClose(endpoint: Endpoint, bytes: Uint8Array, onClosed?: () => void): void {
   const linger = setTimeout(() => endpoint.destroy(), LINGER_MS);
   endpoint.onFin = () => endpoint.end();
   endpoint.onGone = () => {
     clearTimeout(linger);
     onClosed?.();
   };
+  endpoint.onChunk = () => {};
+  endpoint.onWritable = () => {};
   endpoint.resume();
-  endpoint.write(concat(new TextEncoder().encode(head), body));
+  endpoint.write(bytes);
   endpoint.shutdownWrite();
 }
 

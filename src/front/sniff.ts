@@ -91,7 +91,7 @@ function parseRequestLine(bytes: Uint8Array): RequestLine | undefined {
 }
 
 /** Length of the head through its empty line (CRLF CRLF, or bare LF LF per RFC 9112 §2.2); -1 if not yet. */
-function findHeadEnd(buf: Uint8Array, from: number): number {
+export function findHeadEnd(buf: Uint8Array, from: number): number {
   for (let i = buf.indexOf(LF, from); i !== -1; i = buf.indexOf(LF, i + 1)) {
     const next = buf[i + 1];
     if (next === LF) return i + 2;

@@ -6,6 +6,7 @@ import type { Socket } from "bun";
 
 export interface RawClient {
   socket: Socket<undefined>;
+  /** Writes all of `bytes`, in order, queueing what the kernel does not take at once. */
   write(bytes: string | Uint8Array): void;
   /** Everything received so far. */
   received(): Buffer;
@@ -24,6 +25,19 @@ export async function rawConnect(port: number, hostname = "127.0.0.1"): Promise<
   let closeResolve!: () => void;
   const ended = new Promise<void>((r) => (endResolve = r));
   const closed = new Promise<void>((r) => (closeResolve = r));
+  const outbox: Buffer[] = [];
+  const flush = (sock: Socket<undefined>) => {
+    while (outbox.length > 0) {
+      const head = outbox[0]!;
+      const n = sock.write(head);
+      if (n < 0) return;
+      if (n < head.length) {
+        outbox[0] = head.subarray(n);
+        return;
+      }
+      outbox.shift();
+    }
+  };
   const notify = () => {
     for (const w of waiters) w();
   };
@@ -36,6 +50,7 @@ export async function rawConnect(port: number, hostname = "127.0.0.1"): Promise<
         chunks.push(Buffer.from(data));
         notify();
       },
+      drain: flush,
       end() {
         endResolve();
         notify();
@@ -53,9 +68,9 @@ export async function rawConnect(port: number, hostname = "127.0.0.1"): Promise<
   const client: RawClient = {
     socket,
     write(bytes) {
-      const buf = typeof bytes === "string" ? Buffer.from(bytes, "latin1") : bytes;
-      const n = socket.write(buf);
-      if (n !== buf.length) throw new Error(`short write ${n}/${buf.length} in test client`);
+      // Queued like any Bun socket writer must: write() takes only what the kernel takes.
+      outbox.push(typeof bytes === "string" ? Buffer.from(bytes, "latin1") : Buffer.from(bytes));
+      flush(socket);
     },
     received,
     text: () => received().toString("latin1"),

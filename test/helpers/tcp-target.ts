@@ -29,9 +29,28 @@ export interface TcpTargetOptions {
 export function startTcpTarget(options: TcpTargetOptions = {}): TcpTarget {
   const peers: TargetPeer[] = [];
   const byPeer = new WeakMap<Socket<undefined>, TargetPeer>();
+  // The echo keeps its own queue: Bun's write() takes what the kernel takes and no more.
+  const backlog = new WeakMap<Socket<undefined>, Buffer[]>();
+  const flush = (socket: Socket<undefined>) => {
+    const queue = backlog.get(socket) ?? [];
+    while (queue.length > 0) {
+      const head = queue[0]!;
+      const n = socket.write(head);
+      if (n < 0) return;
+      if (n < head.length) {
+        queue[0] = head.subarray(n);
+        return;
+      }
+      queue.shift();
+    }
+    const peer = byPeer.get(socket);
+    if (peer?.ended && !options.onEnd) socket.shutdown();
+  };
   const echo = (peer: TargetPeer, data: Buffer) => {
-    const n = peer.socket.write(data);
-    if (n !== data.length) throw new Error("echo target: short write (keep test payloads small or use a custom onData)");
+    const queue = backlog.get(peer.socket) ?? [];
+    backlog.set(peer.socket, queue);
+    queue.push(data);
+    flush(peer.socket);
   };
   const listener: TCPSocketListener<undefined> = Bun.listen({
     hostname: options.hostname ?? "127.0.0.1",
@@ -53,8 +72,9 @@ export function startTcpTarget(options: TcpTargetOptions = {}): TcpTarget {
         const peer = byPeer.get(socket)!;
         peer.ended = true;
         if (options.onEnd) options.onEnd(peer);
-        else socket.shutdown();
+        else if ((backlog.get(socket)?.length ?? 0) === 0) socket.shutdown();
       },
+      drain: flush,
       close(socket) {
         const peer = byPeer.get(socket);
         if (peer) {

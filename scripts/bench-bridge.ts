@@ -1,0 +1,218 @@
+/**
+ * MCP bridge benchmark: the SDK client talking to server-everything through mcp-proxy's
+ * HTTP+SSE bridge vs the same client talking stdio to the same server directly.
+ *
+ *   proxy:   a child process (`bun src/cli.ts -p 0 --sse …`), so it has an event loop of its
+ *            own and its RSS can be read from /proc without the clients' memory in it
+ *   clients: this process; bridged = SSEClientTransport, direct = StdioClientTransport
+ *
+ * Figures: sequential tools/call echo round trip p50/p99 (ratio bridged/direct), 20 sessions
+ * × pipelined calls (calls/s, ratio), and the proxy's RSS per idle session (children
+ * excluded; the idle sessions run `cat`, since only the proxy's side is measured).
+ * Rounds alternate bridged and direct so drift on a shared box hits both alike.
+ */
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+// --- Settings ---
+
+const root = join(import.meta.dir, "..");
+const SERVER = [join(root, "node_modules", ".bin", "mcp-server-everything"), "stdio"];
+const ROUNDS = 4;
+const SEQUENTIAL_PER_ROUND = 100;
+const WARMUP_CALLS = 20;
+const SESSIONS = 20;
+const PIPELINED_PER_SESSION = 50;
+const IDLE_SESSIONS = 50;
+/** Any single step that takes longer than this fails the run instead of hanging it. */
+const STEP_TIMEOUT_MS = 30_000;
+
+// --- Entry point ---
+
+/** Runs the bridge benchmark and returns one report line per figure. */
+export async function benchBridge(): Promise<string[]> {
+  const lines: string[] = [];
+  await using proxy = await startProxyProcess(SERVER, SESSIONS + 4);
+  const seqBridged: number[] = [];
+  const seqDirect: number[] = [];
+  const rateBridged: number[] = [];
+  const rateDirect: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const modes: ("bridged" | "direct")[] = round % 2 === 0 ? ["bridged", "direct"] : ["direct", "bridged"];
+    for (const mode of modes) {
+      const connect = () => (mode === "bridged" ? connectBridged(proxy.url) : connectDirect());
+      (mode === "bridged" ? seqBridged : seqDirect).push(...(await sequential(connect)));
+      // Throughput rounds are fewer: two per mode is enough to see the ratio, and each spawns 20 servers.
+      if (round < 2) (mode === "bridged" ? rateBridged : rateDirect).push(await pipelined(connect));
+    }
+  }
+  const [bp50, bp99, dp50, dp99] = [pct(seqBridged, 50), pct(seqBridged, 99), pct(seqDirect, 50), pct(seqDirect, 99)];
+  lines.push(
+    `bridge: sequential echo p50 ${ms(bp50)} vs direct stdio ${ms(dp50)} (×${(bp50 / dp50).toFixed(2)}), ` +
+      `p99 ${ms(bp99)} vs ${ms(dp99)} (×${(bp99 / dp99).toFixed(2)}), ${seqBridged.length} calls each`,
+  );
+  const [rb, rd] = [median(rateBridged), median(rateDirect)];
+  lines.push(
+    `bridge: ${SESSIONS} sessions × ${PIPELINED_PER_SESSION} pipelined calls: ${rb.toFixed(0)} calls/s vs direct stdio ` +
+      `${rd.toFixed(0)} calls/s (×${(rb / rd).toFixed(2)})`,
+  );
+  lines.push(await idleSessionMemory());
+  return lines;
+}
+
+// --- Load ---
+
+type Connect = () => Promise<Client>;
+
+async function connectBridged(url: string): Promise<Client> {
+  const client = new Client({ name: "bench", version: "1.0.0" });
+  await step(client.connect(new SSEClientTransport(new URL(`${url}/sse`))), "bridged connect");
+  return client;
+}
+
+async function connectDirect(): Promise<Client> {
+  const client = new Client({ name: "bench", version: "1.0.0" });
+  await step(client.connect(new StdioClientTransport({ command: SERVER[0]!, args: SERVER.slice(1), stderr: "ignore" })), "direct connect");
+  return client;
+}
+
+const echo = (client: Client, n: number) => client.callTool({ name: "echo", arguments: { message: `bench ${n}` } });
+
+/** Round-trip times (ms) of sequential calls on one session, after a warm-up. */
+async function sequential(connect: Connect): Promise<number[]> {
+  const client = await connect();
+  try {
+    for (let n = 0; n < WARMUP_CALLS; n++) await step(echo(client, n), "warm-up call");
+    const times: number[] = [];
+    for (let n = 0; n < SEQUENTIAL_PER_ROUND; n++) {
+      const began = performance.now();
+      await step(echo(client, n), "sequential call");
+      times.push(performance.now() - began);
+    }
+    return times;
+  } finally {
+    await client.close();
+  }
+}
+
+/** Calls per second with SESSIONS sessions each firing all its calls at once. */
+async function pipelined(connect: Connect): Promise<number> {
+  const clients = await Promise.all(Array.from({ length: SESSIONS }, connect));
+  try {
+    await Promise.all(clients.map((client) => step(echo(client, -1), "warm-up call")));
+    const began = performance.now();
+    await step(
+      Promise.all(clients.flatMap((client) => Array.from({ length: PIPELINED_PER_SESSION }, (_, n) => echo(client, n)))),
+      "pipelined calls",
+    );
+    return (SESSIONS * PIPELINED_PER_SESSION) / ((performance.now() - began) / 1000);
+  } finally {
+    await Promise.all(clients.map((client) => client.close()));
+  }
+}
+
+/** The proxy's own RSS growth per open, idle SSE session. */
+async function idleSessionMemory(): Promise<string> {
+  await using proxy = await startProxyProcess(["cat"], IDLE_SESSIONS + 4);
+  const streams: AbortController[] = [];
+  const open = async () => {
+    const abort = new AbortController();
+    const res = await step(fetch(`${proxy.url}/sse`, { signal: abort.signal }), "GET /sse");
+    if (res.status !== 200 || !res.body) throw new Error(`GET /sse answered ${res.status}`);
+    // Wait for the endpoint event: by then the session and its child exist.
+    await step(res.body.getReader().read(), "endpoint event");
+    streams.push(abort);
+  };
+  try {
+    // One session opened and closed first, so one-time costs (code paths, buffers) are not billed per session.
+    await open();
+    streams.pop()!.abort();
+    Bun.gc(true);
+    const before = proxy.rss();
+    for (let n = 0; n < IDLE_SESSIONS; n++) await open();
+    const after = proxy.rss();
+    const perSession = (after - before) / IDLE_SESSIONS;
+    return `bridge: proxy RSS ${(before / 2 ** 20).toFixed(1)} MiB → ${(after / 2 ** 20).toFixed(1)} MiB with ${IDLE_SESSIONS} idle sessions: ~${(perSession / 1024).toFixed(0)} KiB per session (children excluded)`;
+  } finally {
+    for (const abort of streams) abort.abort();
+  }
+}
+
+// --- The proxy as a child process ---
+
+interface ProxyProcess extends AsyncDisposable {
+  url: string;
+  /** VmRSS of the proxy process alone, in bytes. */
+  rss(): number;
+}
+
+async function startProxyProcess(sse: string[], maxSessions: number): Promise<ProxyProcess> {
+  const proc = Bun.spawn(
+    [process.execPath, join(root, "src", "cli.ts"), "-p", "0", "--max-sessions", String(maxSessions), "--sse", ...sse],
+    { stdin: "ignore", stdout: "ignore", stderr: "pipe" },
+  );
+  const stop = async () => {
+    proc.kill("SIGTERM");
+    await Promise.race([proc.exited, Bun.sleep(10_000)]);
+    proc.kill("SIGKILL");
+    await proc.exited;
+  };
+  try {
+    const url = await step(bannerUrl(proc.stderr), "the proxy's banner");
+    return {
+      url,
+      rss: () => {
+        const status = readFileSync(`/proc/${proc.pid}/status`, "utf8");
+        return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) * 1024;
+      },
+      [Symbol.asyncDispose]: stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Reads stderr until the banner names the URL, then keeps draining it in the background. */
+async function bannerUrl(stderr: ReadableStream<Uint8Array>): Promise<string> {
+  const reader = stderr.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`proxy exited before listening: ${text.slice(-500)}`);
+    text += decoder.decode(value, { stream: true });
+    const match = /listening on (http:\/\/\S+)/.exec(text);
+    if (match) {
+      void (async () => {
+        while (!(await reader.read()).done) {
+          // Drained so the proxy's logging never blocks it.
+        }
+      })();
+      return match[1]!;
+    }
+  }
+}
+
+// --- Helpers ---
+
+function step<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: Timer;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`bench step timed out after ${STEP_TIMEOUT_MS} ms: ${what}`)), STEP_TIMEOUT_MS);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function pct(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const median = (values: number[]) => pct(values, 50);
+const ms = (value: number) => `${value.toFixed(2)} ms`;
+
+if (import.meta.main) for (const line of await benchBridge()) console.log(line);

@@ -1,0 +1,69 @@
+/**
+ * POST /messages?session_id=<id>: one JSON-RPC message from the client to its session's child.
+ *
+ *   id missing → 400 · unknown or ended session → 404 · body over --max-body → 413
+ *   body not JSON, or not a message → 400 · written to the child's stdin → 202 Accepted
+ *
+ * Batches (a JSON array, allowed by JSON-RPC 2.0 and MCP 2024-11-05, removed in 2025-06-18):
+ * each element is written as its own stdin line, and the child's responses come back as
+ * separate `message` events. Stdio servers built on the SDK reject an array line as invalid,
+ * so splitting is what makes batches work at all; an empty array or a non-object element is 400.
+ */
+import { HttpError } from "../errors.ts";
+import type { Sessions } from "../mcp/sessions.ts";
+
+export async function handleMessages(req: Request, sessions: Sessions, maxBodyBytes: number): Promise<Response> {
+  const params = new URL(req.url).searchParams;
+  // Our endpoint says session_id (as the Python SDK does); the TS SDK's own servers say sessionId.
+  const id = params.get("session_id") ?? params.get("sessionId");
+  if (!id) throw new HttpError(400, "missing session_id query parameter");
+  const session = sessions.get(id);
+  if (!session) throw new HttpError(404, "unknown or ended session");
+
+  const body = await readBody(req, maxBodyBytes);
+  const lines = toLines(body);
+  try {
+    for (const line of lines) await session.send(line);
+  } catch {
+    throw new HttpError(404, "session ended");
+  }
+  return new Response("Accepted\n", { status: 202, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+}
+
+/** The body as text, refusing to buffer more than `max` bytes. */
+async function readBody(req: Request, max: number): Promise<string> {
+  const tooLarge = () => new HttpError(413, `request body is larger than ${max} bytes (--max-body)`);
+  const declared = Number(req.headers.get("content-length") ?? Number.NaN);
+  if (declared > max) throw tooLarge();
+  if (!req.body) return "";
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of req.body) {
+    total += chunk.byteLength;
+    if (total > max) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total).toString("utf8");
+}
+
+/** One stdin line per message. */
+export function toLines(body: string): string[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    throw new HttpError(400, "request body is not valid JSON");
+  }
+  if (Array.isArray(value)) {
+    if (value.length === 0 || !value.every(isObject)) throw new HttpError(400, "a batch must be a non-empty array of JSON-RPC messages");
+    return value.map((message) => JSON.stringify(message));
+  }
+  if (!isObject(value)) throw new HttpError(400, "request body must be a JSON-RPC message (a JSON object)");
+  // Raw CR/LF cannot occur inside JSON strings, only as whitespace, so replacing them keeps the
+  // message identical while making it one line; unlike re-serialising, big integer ids survive.
+  return [body.replace(/[\r\n]+/g, " ").trim()];
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,374 @@
+/**
+ * One forwarded request and its response, over one upstream connection.
+ *
+ *   request head ─rewrite─▶ upstream (kept one, or a new connect) ─▶ body, by its framing
+ *   response head ─parse─▶ 1xx: relay, wait on │ 101: raw pipe │ final: rewritten head + body
+ *   both ended cleanly ─▶ upstream back to the pool; anything else ─▶ upstream closed
+ *
+ * A status is sent only before the first response byte; after that a failure can only close
+ * the client connection.
+ */
+import { describeErrno, HttpError, statusForErrno } from "../errors.ts";
+import type { FrontContext } from "../front/context.ts";
+import { Endpoint, slotHandlers, type RawSocket, type SocketSlot } from "../front/endpoint.ts";
+import { pipe } from "../front/pipe.ts";
+import { plainResponse } from "../front/raw-response.ts";
+import { findHeadEnd } from "../front/sniff.ts";
+import { BodyFramer, FramingError } from "./body-framer.ts";
+import { clientKeepsAlive, endToEnd, requestFraming, responseFraming, serializeHead, upstreamKeepsAlive, VIA } from "./headers.ts";
+import { field, parseResponseHead, tokens, type RequestHead, type ResponseHead } from "./http-head.ts";
+import { formatTarget, parseHttpUrl, type HttpUrlTarget } from "./target.ts";
+import type { UpstreamPool } from "./upstream-pool.ts";
+
+/** What an exchange needs from the client connection that owns it. */
+export interface ExchangeOwner {
+  ctx: FrontContext;
+  pool: UpstreamPool;
+  client: Endpoint;
+  clientName: string;
+  /** Is `target` this proxy itself? Then the internal app serves it. */
+  isSelf(target: HttpUrlTarget): boolean;
+  /** The exchange is over; `closeClient` when the client connection must close now. */
+  finished(closeClient: boolean): void;
+  /** The client socket now belongs to a raw pipe (after 101). */
+  upgraded(): void;
+  pauseClient(): void;
+  resumeClient(): void;
+}
+
+const MAX_RESPONSE_HEAD = 64 * 1024;
+
+export class Exchange {
+  requestDone: boolean;
+  private readonly target: HttpUrlTarget;
+  private readonly keepAlive: boolean;
+  private readonly upgrade: boolean;
+  private readonly requestBody: BodyFramer;
+  private readonly upstreamHead: string;
+  private readonly key: string;
+  private readonly started = performance.now();
+  private upstream: Endpoint | undefined;
+  private reused = false;
+  private retried = false;
+  private pending: Uint8Array[] = [];
+  private responseHead: ResponseHead | undefined;
+  private responseBody: BodyFramer | undefined;
+  private headBuffer: Uint8Array = new Uint8Array(0);
+  private responseStarted = false;
+  private closeClient = false;
+  /** The payload is re-framed for an HTTP/1.0 client (chunked → close-delimited). */
+  private dechunk = false;
+  /** The upstream sent past its framing or said close: never reuse it. */
+  private closeUpstreamAfter = false;
+  private over = false;
+  /** Head and body of a request that arrived together go upstream in one write. */
+  private corkUpstream = true;
+  private bytesDown = 0;
+  private timer: Timer | undefined;
+
+  constructor(
+    private readonly owner: ExchangeOwner,
+    private readonly head: RequestHead,
+  ) {
+    this.target = parseHttpUrl(head.target);
+    if (head.headers.filter((f) => f.key === "host").length > 1) throw new HttpError(400, "bad request: more than one Host field");
+    const framing = requestFraming(head);
+    this.upgrade = tokens(head.headers, "connection").includes("upgrade") && head.headers.some((f) => f.key === "upgrade");
+    this.keepAlive = clientKeepsAlive(head) && !this.upgrade;
+    this.requestBody = new BodyFramer(framing);
+    this.requestDone = this.requestBody.done;
+    const fields = endToEnd(head.headers, this.upgrade).filter((f) => f.key !== "host");
+    if (this.upgrade) fields.push(field("Connection", "Upgrade"));
+    this.upstreamHead = serializeHead(`${head.method} ${this.target.path} HTTP/1.1`, [
+      field("Host", this.target.hostHeader),
+      ...fields,
+      field("Via", VIA),
+    ]);
+    this.key = owner.isSelf(this.target) ? "self" : formatTarget(this.target);
+    this.pending.push(new TextEncoder().encode(this.upstreamHead));
+    this.connect();
+  }
+
+  /** Takes request-body bytes from the front of `bytes`; returns how many it took. */
+  feedRequest(bytes: Uint8Array): number {
+    if (this.requestDone || this.over) return 0;
+    let taken: number;
+    try {
+      taken = this.requestBody.feed(bytes);
+    } catch (error) {
+      this.fail(400, `bad request: ${(error as FramingError).message}`);
+      return bytes.length;
+    }
+    if (taken > 0) this.sendUp(bytes.subarray(0, taken));
+    if (this.requestBody.done) {
+      this.requestDone = true;
+      this.maybeFinish();
+    }
+    return taken;
+  }
+
+  /** The client sent FIN. A request body still incomplete can never complete: give up on it. */
+  clientEnded(): void {
+    if (this.over || this.requestDone || this.responseStarted) return;
+    this.abort();
+  }
+
+  /** The client went away: drop everything. */
+  destroy(): void {
+    if (this.over) return;
+    this.over = true;
+    clearTimeout(this.timer);
+    this.upstream?.destroy();
+  }
+
+  // --- upstream connection ---
+
+  /** Sends the request bytes collected since the exchange began (see attach) in one write. */
+  uncork(): void {
+    if (!this.corkUpstream) return;
+    this.corkUpstream = false;
+    if (this.upstream && !this.upstream.uncork()) this.owner.pauseClient();
+  }
+
+  /** Called when the client can take more response bytes. */
+  clientWritable(): void {
+    this.upstream?.resume();
+  }
+
+  private connect(allowKept = true): void {
+    const kept = allowKept ? this.owner.pool.take(this.key) : undefined;
+    if (kept) {
+      this.reused = true;
+      this.attach(kept);
+      return;
+    }
+    const { ctx } = this.owner;
+    const slot: SocketSlot = { owner: { onData() {}, onDrain() {}, onEnd() {}, onClose: () => {} } };
+    this.timer = setTimeout(() => this.fail(504, `cannot reach ${this.key}: ETIMEDOUT connect timed out`), ctx.options.connectTimeoutMs);
+    const connecting: Promise<RawSocket> =
+      this.key === "self"
+        ? Bun.connect({ unix: ctx.appSocket, allowHalfOpen: true, data: slot, socket: slotHandlers })
+        : Bun.connect({ hostname: this.target.host, port: this.target.port, allowHalfOpen: true, data: slot, socket: slotHandlers });
+    connecting.then(
+      (socket) => {
+        if (this.over) return socket.terminate();
+        clearTimeout(this.timer);
+        this.attach(new Endpoint(socket));
+      },
+      (error) => {
+        const name = formatTarget(this.target);
+        ctx.log.error(`${name} - ${describeErrno(error)}`);
+        this.fail(statusForErrno(error), `cannot reach ${name}: ${describeErrno(error)}`);
+      },
+    );
+  }
+
+  private attach(upstream: Endpoint): void {
+    this.upstream = upstream;
+    upstream.onChunk = (chunk) => this.onUpstreamData(chunk);
+    upstream.onFin = () => this.onUpstreamEnd();
+    upstream.onGone = (error) => this.onUpstreamEnd(error);
+    upstream.onWritable = () => this.owner.resumeClient();
+    const queued = this.pending;
+    this.pending = [];
+    upstream.cork();
+    for (const chunk of queued) upstream.write(chunk);
+    if (!this.corkUpstream && !upstream.uncork()) this.owner.pauseClient();
+    // sendUp paused the client while there was no upstream to write to; nothing else resumes
+    // it unless a write backlogged (then onWritable does), so an upload would stall here.
+    else this.owner.resumeClient();
+    const timeoutMs = this.owner.ctx.options.responseTimeoutMs;
+    this.timer = setTimeout(() => this.fail(504, `no response from ${this.key} within ${timeoutMs / 1000}s`), timeoutMs);
+  }
+
+  private sendUp(bytes: Uint8Array): void {
+    if (!this.upstream) {
+      this.pending.push(bytes.slice());
+      this.owner.pauseClient();
+    } else if (!this.upstream.write(bytes)) {
+      this.owner.pauseClient();
+    }
+  }
+
+  // --- response ---
+
+  private onUpstreamData(chunk: Uint8Array): void {
+    const client = this.owner.client;
+    client.cork();
+    try {
+      this.readResponse(chunk);
+    } finally {
+      if (!client.uncork()) this.upstream?.pause();
+    }
+  }
+
+  private readResponse(chunk: Uint8Array): void {
+    if (this.over) return;
+    if (this.responseBody) return this.onResponseBody(chunk);
+    const buffer = concat(this.headBuffer, chunk);
+    const end = findHeadEnd(buffer, 0);
+    // The cap holds whether or not the empty line has arrived yet (a big head can come whole).
+    if (end > MAX_RESPONSE_HEAD || (end === -1 && buffer.length > MAX_RESPONSE_HEAD)) {
+      return this.fail(502, "bad response from upstream: head too large");
+    }
+    if (end === -1) {
+      this.headBuffer = buffer;
+      return;
+    }
+    this.headBuffer = new Uint8Array(0);
+    let head: ResponseHead;
+    try {
+      head = parseResponseHead(new TextDecoder("latin1").decode(buffer.subarray(0, end)));
+    } catch (error) {
+      return this.fail(502, (error as HttpError).message);
+    }
+    const rest = buffer.subarray(end);
+    if (head.status === 101) return this.switchProtocols(head, rest);
+    if (head.status < 200) {
+      // 100 Continue and friends go to the client at once (not to HTTP/1.0 clients, §15.2).
+      if (this.head.version === "HTTP/1.1") this.toClient(serializeHead(`HTTP/1.1 ${head.status} ${head.reason}`, endToEnd(head.headers)));
+      if (rest.length > 0) this.readResponse(rest);
+      return;
+    }
+    clearTimeout(this.timer);
+    this.startResponse(head);
+    if (rest.length > 0) this.onResponseBody(rest);
+    else this.maybeFinish();
+  }
+
+  private startResponse(head: ResponseHead): void {
+    let framing;
+    try {
+      framing = responseFraming(this.head.method, head);
+    } catch (error) {
+      return this.fail(502, (error as HttpError).message);
+    }
+    this.responseHead = head;
+    // A Content-Length next to Transfer-Encoding is ignored, and a sender must remove it before
+    // forwarding (RFC 9112 §6.3 ¶3): a client that believed it would read the wrong body length.
+    const hasTe = head.headers.some((f) => f.key === "transfer-encoding");
+    const fields = endToEnd(head.headers).filter((f) => !(hasTe && f.key === "content-length"));
+    // An HTTP/1.0 client cannot read chunked: send the payload plain and close to end it.
+    const dechunk = framing.kind === "chunked" && this.head.version === "HTTP/1.0";
+    const kept = dechunk ? fields.filter((f) => f.key !== "transfer-encoding") : fields;
+    this.closeClient = !this.keepAlive || framing.kind === "close" || dechunk || !this.requestDone;
+    if (this.closeClient) kept.push(field("Connection", "close"));
+    else if (this.head.version === "HTTP/1.0") kept.push(field("Connection", "keep-alive"));
+    kept.push(field("Via", VIA));
+    this.responseBody = new BodyFramer(framing, dechunk ? (data) => this.toClient(data) : undefined);
+    this.dechunk = dechunk;
+    this.toClient(serializeHead(`HTTP/1.1 ${head.status} ${head.reason}`, kept));
+  }
+
+  private onResponseBody(chunk: Uint8Array): void {
+    const body = this.responseBody!;
+    let taken: number;
+    try {
+      taken = body.feed(chunk);
+    } catch {
+      return this.abort();
+    }
+    this.bytesDown += taken;
+    if (!this.dechunk && taken > 0) this.toClient(chunk.subarray(0, taken));
+    if (taken < chunk.length) this.closeUpstreamAfter = true;
+    this.maybeFinish();
+  }
+
+  private toClient(bytes: Uint8Array | string): void {
+    this.responseStarted = true;
+    if (!this.owner.client.write(bytes)) this.upstream?.pause();
+  }
+
+  private onUpstreamEnd(error?: Error): void {
+    if (this.over) return;
+    const body = this.responseBody;
+    if (body?.framing.kind === "close" && !error) {
+      body.done = true;
+      this.closeUpstreamAfter = true;
+      return this.maybeFinish();
+    }
+    if (body?.done) {
+      this.closeUpstreamAfter = true;
+      return;
+    }
+    // Nothing came back on a kept connection: it was closed while idle; try once on a fresh one.
+    if (!this.responseStarted && this.reused && !this.retried && this.requestBody.framing.kind === "none" && this.headBuffer.length === 0) {
+      this.retried = true;
+      this.reused = false;
+      this.upstream?.destroy();
+      this.upstream = undefined;
+      clearTimeout(this.timer);
+      this.pending = [new TextEncoder().encode(this.upstreamHead)];
+      return this.connect(false);
+    }
+    if (this.responseStarted) return this.abort();
+    this.fail(502, `${this.key} closed the connection before responding${error ? ` (${describeErrno(error)})` : ""}`);
+  }
+
+  private switchProtocols(head: ResponseHead, rest: Uint8Array): void {
+    if (!this.upgrade) return this.fail(502, "bad response from upstream: 101 without an upgrade request");
+    clearTimeout(this.timer);
+    this.over = true;
+    this.toClient(serializeHead(`HTTP/1.1 101 ${head.reason}`, [...endToEnd(head.headers, true), field("Connection", "Upgrade"), field("Via", VIA)]));
+    if (rest.length > 0) this.owner.client.write(rest);
+    const upstream = this.upstream!;
+    this.owner.upgraded();
+    this.log(101);
+    pipe(this.owner.client, upstream, () => {});
+    this.owner.client.resume();
+    upstream.resume();
+  }
+
+  private maybeFinish(): void {
+    if (this.over || !this.responseBody?.done) return;
+    // A response that ends before its request body (an early 413, say) ends the connection.
+    if (!this.requestDone) this.closeUpstreamAfter = true;
+    this.over = true;
+    clearTimeout(this.timer);
+    const upstream = this.upstream!;
+    upstream.uncork();
+    const reusable =
+      this.requestDone && !this.closeUpstreamAfter && upstreamKeepsAlive(this.responseHead!) && this.responseBody.framing.kind !== "close";
+    if (reusable) this.owner.pool.release(this.key, upstream);
+    else upstream.destroy();
+    this.log(this.responseHead!.status);
+    this.owner.finished(this.closeClient);
+  }
+
+  private fail(status: number, message: string): void {
+    if (this.over) return;
+    if (this.responseStarted) return this.abort();
+    this.over = true;
+    clearTimeout(this.timer);
+    this.upstream?.destroy();
+    this.log(status);
+    this.owner.client.write(plainResponse(status, message));
+    this.owner.finished(true);
+  }
+
+  private abort(): void {
+    if (this.over) return;
+    this.over = true;
+    clearTimeout(this.timer);
+    this.upstream?.destroy();
+    this.log(0);
+    this.owner.client.destroy();
+  }
+
+  private log(status: number): void {
+    const { ctx, clientName } = this.owner;
+    const verbose = ctx.log.level >= 4;
+    const path = verbose ? this.target.path : this.target.path.split("?")[0];
+    const ms = Math.round(performance.now() - this.started);
+    const shown = status === 0 ? "aborted" : String(status);
+    ctx.log.info(`${clientName} ${this.head.method} ${formatTarget(this.target)}${path} ${shown} ${this.bytesDown} B ${ms} ms`);
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}

@@ -1,0 +1,189 @@
+/**
+ * A client connection that sends absolute-form requests (HTTP_PROXY clients): one request at
+ * a time, each possibly for another host, answered in order.
+ *
+ *   bytes ─▶ buffer ─sniff─▶ absolute → Exchange (request body streamed by its framing)
+ *                            CONNECT (between exchanges) → tunnel, with the rest of the bytes
+ *                            origin-form / invalid → 400 and close
+ *   exchange done ─▶ keep-alive: next buffered request │ close: FIN after the response
+ *
+ * Pipelined requests wait in the buffer until the exchange before them is over; reading pauses
+ * while the buffer is past its cap.
+ */
+import { HttpError } from "../errors.ts";
+import type { FrontContext } from "../front/context.ts";
+import { Endpoint, type RawSocket } from "../front/endpoint.ts";
+import { lingerClose, plainResponse } from "../front/raw-response.ts";
+import type { Closable } from "../front/registry.ts";
+import { sniff } from "../front/sniff.ts";
+import { MAX_REQUEST_HEAD } from "../options.ts";
+import { openTunnel } from "./connect-tunnel.ts";
+import { Exchange, type ExchangeOwner } from "./exchange.ts";
+import { parseRequestHead } from "./http-head.ts";
+import type { HttpUrlTarget } from "./target.ts";
+import type { UpstreamPool } from "./upstream-pool.ts";
+
+/** How long a kept-alive client connection may sit between requests. */
+const IDLE_MS = 60_000;
+const loopbackNames = new Set(["127.0.0.1", "localhost", "::1"]);
+
+export class ForwardSession implements ExchangeOwner, Closable {
+  readonly client: Endpoint;
+  readonly clientName: string;
+  private buffer: Uint8Array = new Uint8Array(0);
+  private exchange: Exchange | undefined;
+  private idle: Timer | undefined;
+  private clientFin = false;
+  private done = false;
+
+  constructor(
+    readonly ctx: FrontContext,
+    readonly pool: UpstreamPool,
+    socket: RawSocket,
+    bytes: Uint8Array,
+  ) {
+    this.clientName = `${socket.remoteAddress}`;
+    this.client = new Endpoint(socket);
+    this.client.onChunk = (chunk) => this.onData(chunk);
+    this.client.onFin = () => this.onFin();
+    this.client.onGone = () => this.onGone();
+    this.client.onWritable = () => this.exchange?.clientWritable();
+    ctx.registry.add(this);
+    this.onData(bytes);
+  }
+
+  // --- ExchangeOwner ---
+
+  isSelf(target: HttpUrlTarget): boolean {
+    const port = this.ctx.publicPort();
+    return target.port === port && (loopbackNames.has(target.host) || target.host === this.ctx.options.host);
+  }
+
+  finished(closeClient: boolean): void {
+    this.exchange = undefined;
+    if (closeClient) return this.close();
+    this.idle = setTimeout(() => this.close(), IDLE_MS);
+    this.resumeClient();
+    this.process();
+    // A client that half-closed still gets an answer to every request it sent, then our close.
+    if (this.clientFin && !this.exchange && !this.done) this.close();
+  }
+
+  upgraded(): void {
+    this.exchange = undefined;
+    this.leave();
+  }
+
+  pauseClient(): void {
+    this.client.pause();
+  }
+
+  resumeClient(): void {
+    if (this.buffer.length < MAX_REQUEST_HEAD) this.client.resume();
+  }
+
+  destroy(): void {
+    this.exchange?.destroy();
+    this.leave();
+    this.client.destroy();
+  }
+
+  // --- client events ---
+
+  private onData(chunk: Uint8Array): void {
+    if (this.done) return;
+    this.buffer = this.buffer.length === 0 ? chunk : concat(this.buffer, chunk);
+    this.process();
+    if (this.buffer.length >= MAX_REQUEST_HEAD && !this.done) this.client.pause();
+  }
+
+  private onFin(): void {
+    this.clientFin = true;
+    if (!this.exchange) this.close();
+    else this.exchange.clientEnded();
+  }
+
+  private onGone(): void {
+    this.exchange?.destroy();
+    this.leave();
+  }
+
+  // --- the request loop ---
+
+  /** Handles what the buffer holds; the exchange's upstream writes go out as one. */
+  private process(): void {
+    try {
+      this.step();
+    } finally {
+      this.exchange?.uncork();
+    }
+  }
+
+  private step(): void {
+    while (!this.done && this.buffer.length > 0) {
+      if (this.exchange) {
+        if (this.exchange.requestDone) return; // pipelined: wait for the response
+        const taken = this.exchange.feedRequest(this.buffer);
+        this.buffer = this.buffer.subarray(taken);
+        if (taken === 0) return;
+        continue;
+      }
+      clearTimeout(this.idle);
+      const result = sniff(this.buffer);
+      switch (result.kind) {
+        case "incomplete":
+          return;
+        case "invalid":
+          return this.reject(result.status, result.reason);
+        case "origin":
+          return this.reject(400, "a request to the proxy itself cannot follow proxied requests on one connection");
+        case "connect": {
+          const rest = this.buffer.slice(result.headLength);
+          this.leave();
+          return openTunnel(this.ctx, this.client.socket, result.line.target, rest);
+        }
+        case "absolute": {
+          const head = this.buffer.subarray(0, result.headLength);
+          this.buffer = this.buffer.subarray(result.headLength);
+          try {
+            this.exchange = new Exchange(this, parseRequestHead(new TextDecoder("latin1").decode(head)));
+          } catch (error) {
+            if (!(error instanceof HttpError)) throw error;
+            return this.reject(error.status, error.message);
+          }
+        }
+      }
+    }
+  }
+
+  private reject(status: number, message: string): void {
+    this.ctx.log.warn(`${this.clientName} - ${status} ${message}`);
+    this.leave();
+    // Bytes an exchange corked on the client must go out before our response and FIN.
+    this.client.uncork();
+    lingerClose(this.client, plainResponse(status, message));
+  }
+
+  private close(): void {
+    this.leave();
+    // end() sends FIN after the write queue but knows nothing of corked bytes: flush them first,
+    // or a response finished inside Exchange.onUpstreamData's cork is lost.
+    this.client.uncork();
+    this.client.end();
+  }
+
+  /** Stops owning the client connection (closing it is the caller's business). */
+  private leave(): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.idle);
+    this.ctx.registry.delete(this);
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}

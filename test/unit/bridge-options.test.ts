@@ -1,0 +1,65 @@
+import { describe, expect, test } from "bun:test";
+import { parseArgs } from "citty";
+import { args, splitSse, toOptions, type CliArgs } from "../../src/cli-args.ts";
+import { OptionsError } from "../../src/errors.ts";
+import { parseBytes, parseCount, resolveOptions } from "../../src/options.ts";
+
+const cli = (argv: string[]) => {
+  const [own, sse] = splitSse(argv);
+  return toOptions(parseArgs(own, args) as unknown as CliArgs, sse, own);
+};
+
+describe("bridge options", () => {
+  test("default to a 15 s keep-alive, 5 s kill timeout, 4 MiB bodies, 64 sessions, no extra hosts or origins", () => {
+    const options = resolveOptions({});
+    expect(options).toMatchObject({
+      keepaliveMs: 15_000,
+      killTimeoutMs: 5_000,
+      maxBodyBytes: 4 * 1024 * 1024,
+      maxSessions: 64,
+      allowHosts: [],
+      allowOrigins: [],
+    });
+  });
+
+  test("come from the command line, every repeat of --allow-host and --allow-origin kept", () => {
+    const options = cli([
+      "--keepalive", "1.5", "--kill-timeout=2", "--max-body", "512kb", "--max-sessions", "3",
+      "--allow-host", "a.lan", "--allow-host=b.lan:9000", "--allow-origin", "https://x.example,https://y.example",
+      "--sse", "server", "--allow-host", "child-flag",
+    ]);
+    expect(options).toMatchObject({
+      keepaliveMs: 1500,
+      killTimeoutMs: 2000,
+      maxBodyBytes: 512 * 1024,
+      maxSessions: 3,
+      allowHosts: ["a.lan", "b.lan:9000"],
+      allowOrigins: ["https://x.example", "https://y.example"],
+      sse: ["server", "--allow-host", "child-flag"],
+    });
+  });
+
+  test.each([
+    ["4194304", 4194304],
+    ["4mb", 4 * 1024 * 1024],
+    ["4MiB", 4 * 1024 * 1024],
+    ["64k", 65536],
+    ["1.5m", 1.5 * 1024 * 1024],
+  ])("reads the size %s as %d bytes", (text, bytes) => {
+    expect(parseBytes("--max-body", text)).toBe(bytes);
+  });
+
+  test.each([["0"], ["-1"], ["4gb"], ["mb"], [""], ["1e3"]])("refuses the size %j", (text) => {
+    expect(() => parseBytes("--max-body", text)).toThrow(OptionsError);
+  });
+
+  test.each([["0"], ["-2"], ["1.5"], ["many"]])("refuses the session count %j", (text) => {
+    expect(() => parseCount("--max-sessions", text)).toThrow(OptionsError);
+  });
+
+  test("refuses non-positive limits given to start() directly", () => {
+    expect(() => resolveOptions({ maxSessions: 0 })).toThrow(OptionsError);
+    expect(() => resolveOptions({ killTimeoutMs: -1 })).toThrow(OptionsError);
+    expect(() => resolveOptions({ maxBodyBytes: 1.5 })).toThrow(OptionsError);
+  });
+});

@@ -1,0 +1,50 @@
+import { describe, expect, test } from "bun:test";
+import { parseArgs } from "citty";
+import { args, checkUnknown, splitSse, toOptions, type CliArgs } from "../../src/cli-args.ts";
+import { OptionsError } from "../../src/errors.ts";
+import { parsePort, parseSeconds, resolveOptions } from "../../src/options.ts";
+
+const parse = (argv: string[]) => parseArgs(argv, args) as unknown as CliArgs;
+
+describe("options", () => {
+  test("defaults are loopback on 28080 with a 30 s connect timeout", () => {
+    const resolved = resolveOptions({});
+    expect(resolved).toMatchObject({ host: "127.0.0.1", port: 28080, connectTimeoutMs: 30_000, sse: undefined });
+  });
+
+  test("ports are whole numbers from 0 to 65535", () => {
+    expect(parsePort("0")).toBe(0);
+    expect(parsePort("65535")).toBe(65535);
+    for (const bad of ["abc", "70000", "-1", "1.5", "", " 80", "0x50"]) expect(() => parsePort(bad)).toThrow(OptionsError);
+    expect(() => resolveOptions({ port: 65536 })).toThrow(OptionsError);
+  });
+
+  test("seconds become milliseconds and must be positive", () => {
+    expect(parseSeconds("--connect-timeout", "0.5")).toBe(500);
+    for (const bad of ["0", "-1", "soon", "1e3", ""]) expect(() => parseSeconds("--x", bad)).toThrow(OptionsError);
+  });
+});
+
+describe("command-line flags", () => {
+  test("everything after --sse is the child's, its own flags included", () => {
+    expect(splitSse(["-p", "1", "--sse", "npx", "-y", "pkg", "--port", "3"])).toEqual([["-p", "1"], ["npx", "-y", "pkg", "--port", "3"]]);
+    expect(splitSse(["--sse=node", "server.js"])).toEqual([[], ["node", "server.js"]]);
+    expect(splitSse(["-p", "1"])).toEqual([["-p", "1"], undefined]);
+    expect(() => splitSse(["--sse"])).toThrow(OptionsError);
+  });
+
+  test("flags become options in one place", () => {
+    expect(toOptions(parse(["-p", "9000", "--connect-timeout", "2"]), ["x"])).toMatchObject({
+      port: 9000,
+      host: "127.0.0.1",
+      connectTimeoutMs: 2000,
+      sse: ["x"],
+    });
+  });
+
+  test("unknown flags and stray words are errors, not ignored", () => {
+    expect(() => checkUnknown(parse(["--bogus"]))).toThrow("unknown flag --bogus");
+    expect(() => checkUnknown(parse(["stray"]))).toThrow('unexpected argument "stray"');
+    expect(() => checkUnknown(parse(["--connect-timeout", "3", "--verbose"]))).not.toThrow();
+  });
+});

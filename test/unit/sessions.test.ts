@@ -1,0 +1,64 @@
+import { describe, expect, test } from "bun:test";
+import { HttpError } from "../../src/errors.ts";
+import { createLogger } from "../../src/log.ts";
+import { Sessions } from "../../src/mcp/sessions.ts";
+import { processGone } from "../helpers/mcp-children.ts";
+import { echoServer } from "../helpers/mcp-servers.ts";
+
+function sessions(argv: string[], maxSessions = 4) {
+  const logs: string[] = [];
+  const table = new Sessions({
+    argv,
+    env: process.env,
+    keepaliveMs: 15_000,
+    killTimeoutMs: 1000,
+    maxLineBytes: 1024 * 1024,
+    maxSessions,
+    log: createLogger("verbose", (line) => void logs.push(line)),
+  });
+  return { table, logs };
+}
+
+function statusOf(fn: () => unknown): number | undefined {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof HttpError) return error.status;
+    throw error;
+  }
+  return undefined;
+}
+
+describe("Sessions", () => {
+  test("finds sessions by id, and forgets them when they close", async () => {
+    const { table } = sessions(echoServer());
+    const session = table.open();
+    expect(table.get(session.id)).toBe(session);
+    await session.close("test");
+    expect(table.get(session.id)).toBeUndefined();
+    expect(table.size).toBe(0);
+  });
+
+  test("refuses with 503 past the limit", async () => {
+    const { table } = sessions(echoServer(), 1);
+    table.open();
+    expect(statusOf(() => table.open())).toBe(503);
+    await table.closeAll();
+  });
+
+  test("turns a spawn failure into 502 and one error line", () => {
+    const { table, logs } = sessions(["mcp-proxy-no-such-command"]);
+    expect(statusOf(() => table.open())).toBe(502);
+    expect(logs.filter((line) => line.includes("[ERROR]"))).toHaveLength(1);
+    expect(table.size).toBe(0);
+  });
+
+  test("closeAll() stops every child and refuses new sessions with 503 from the moment it starts", async () => {
+    const { table } = sessions(echoServer());
+    const pids = [table.open().pid, table.open().pid];
+    const closing = table.closeAll();
+    expect(statusOf(() => table.open())).toBe(503);
+    await closing;
+    expect(pids.every(processGone)).toBe(true);
+  });
+});
