@@ -226,4 +226,4 @@ if (!Bun.isMainThread) {
   });
 }
 
-if (import.meta.main) for (const line of await benchForward()) console.log(line);
+

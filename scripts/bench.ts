@@ -6,10 +6,13 @@
  * servers the benchmarks start themselves; each part closes what it started.
  *
  *   bench-connect.ts  CONNECT tunnel throughput and set-up latency
- *   bench-bridge.ts   the MCP bridge (run only when the file exists)
+ *   bench-forward.ts  plain-HTTP forwarding requests/s and added latency
+ *   bench-bridge.ts   the MCP bridge: round trip, concurrent calls, memory per session
  */
 import { availableParallelism, loadavg } from "node:os";
+import { benchBridge } from "./bench-bridge.ts";
 import { benchConnect } from "./bench-connect.ts";
+import { benchForward } from "./bench-forward.ts";
 
 /** The whole run must be done by then; a stuck part fails it instead of hanging. */
 const DEADLINE_MS = 150_000;
@@ -20,13 +23,11 @@ const watchdog = setTimeout(() => {
 }, DEADLINE_MS);
 watchdog.unref();
 
-const parts: [name: string, run: () => Promise<string[]>][] = [["connect", benchConnect]];
-
-const bridgePath = new URL("./bench-bridge.ts", import.meta.url);
-if (await Bun.file(bridgePath).exists()) {
-  const bridge = (await import(bridgePath.href)) as { benchBridge: () => Promise<string[]> };
-  parts.push(["bridge", bridge.benchBridge]);
-}
+const parts: [name: string, run: () => Promise<string[]>][] = [
+  ["connect", benchConnect],
+  ["forward", benchForward],
+  ["bridge", benchBridge],
+];
 
 const load = loadavg().map((v) => v.toFixed(2)).join(" ");
 console.log(`mcp-proxy bench  bun ${Bun.version}  ${availableParallelism()} cpus  load ${load}`);

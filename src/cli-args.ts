@@ -22,6 +22,12 @@ export const args = {
     valueHint: "CMD ARGS…",
   },
   "connect-timeout": { type: "string", description: "Seconds to wait for an upstream connection", default: "30", valueHint: "SECONDS" },
+  "response-timeout": {
+    type: "string",
+    description: "Seconds a forwarded plain-HTTP request waits for the response head (the body may take longer)",
+    default: "120",
+    valueHint: "SECONDS",
+  },
   keepalive: { type: "string", description: "Seconds between keep-alive comments on an idle SSE stream", default: "15", valueHint: "SECONDS" },
   "kill-timeout": {
     type: "string",
@@ -109,6 +115,7 @@ export function toOptions(parsed: CliArgs, sse: string[] | undefined, own?: stri
     host: parsed.host,
     sse,
     connectTimeoutMs: parseSeconds("--connect-timeout", parsed["connect-timeout"]),
+    responseTimeoutMs: parseSeconds("--response-timeout", parsed["response-timeout"]),
     keepaliveMs: parseSeconds("--keepalive", parsed.keepalive),
     killTimeoutMs: parseSeconds("--kill-timeout", parsed["kill-timeout"]),
     maxBodyBytes: parseBytes("--max-body", parsed["max-body"]),
