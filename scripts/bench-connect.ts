@@ -14,6 +14,7 @@
  * is loaded as a Worker).
  */
 import { createLogger, start } from "../src/index.ts";
+import { median, percentile, within } from "./bench-util.ts";
 
 // --- Settings ---
 
@@ -26,8 +27,6 @@ const WARMUP_BYTES = 32 * MiB;
 const CHUNK = 256 * 1024;
 const LATENCY_SAMPLES = 2000;
 const LATENCY_WARMUP = 200;
-/** Any single transfer or connection that takes longer than this fails the run. */
-const STEP_TIMEOUT_MS = 20_000;
 
 const THROUGHPUT_TARGET = 0.5;
 const ADDED_P50_TARGET_MS = 0.3;
@@ -118,17 +117,7 @@ const verdict = (ok: boolean) => (ok ? "PASS" : "FAIL");
 const mibs = (v: number) => `${v.toFixed(0).padStart(5)} MiB/s`;
 const ms = (v: number) => `${v.toFixed(3)} ms`;
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
-/** Nearest-rank percentile of an ascending array. */
-function percentile(sorted: number[], p: number): number {
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
-}
 
 // --- Peer (Worker): target server and client ---
 
@@ -291,13 +280,6 @@ function dial(targetPort: number, proxyPort: number | undefined): Promise<Dialed
   });
 }
 
-function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: Timer | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took over ${STEP_TIMEOUT_MS / 1000}s`)), STEP_TIMEOUT_MS);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 const headFor = (mode: "U" | "D", bytes: number) => `${mode}${String(bytes).padStart(HEAD - 1, "0")}`;
 

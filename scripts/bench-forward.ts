@@ -13,13 +13,13 @@
  * proxy adds at p50 on one connection. Rounds are interleaved; medians are reported.
  */
 import { createLogger, start } from "../src/index.ts";
+import { median, percentile, within } from "./bench-util.ts";
 
 const ROUNDS = 5;
 const ROUND_MS = 1_500;
 const LATENCY_SAMPLES = 3_000;
 const RPS_TARGET_32 = 0.25;
 const ADDED_P50_TARGET_MS = 0.1;
-const STEP_TIMEOUT_MS = 20_000;
 
 type Mode = "direct" | "kept" | "fresh";
 interface RunRequest {
@@ -87,16 +87,7 @@ function report(r: PeerResult): string[] {
   return lines;
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
-function percentile(sorted: number[], p: number): number {
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
-}
 
 // --- Peer (Worker): origin and client ---
 
@@ -154,13 +145,6 @@ function requestFor(mode: Mode, originPort: number): string {
   return `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${originPort}\r\n\r\n`;
 }
 
-function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: Timer | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took over ${STEP_TIMEOUT_MS / 1000}s`)), STEP_TIMEOUT_MS);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 async function requestsPerSecond(port: number, request: string, connections: number): Promise<number> {
   const clients = await Promise.all(Array.from({ length: connections }, () => Client.open(port, request)));
