@@ -30,8 +30,11 @@ export interface ExchangeOwner {
   isSelf(target: HttpUrlTarget): boolean;
   /** The exchange is over; `closeClient` when the client connection must close now. */
   finished(closeClient: boolean): void;
-  /** The client socket now belongs to a raw pipe (after 101). */
-  upgraded(): void;
+  /**
+   * The client socket now belongs to a raw pipe (after 101). Returns the bytes the client sent
+   * behind its upgrade request, which belong to the new protocol and go upstream first.
+   */
+  upgraded(): Uint8Array;
   pauseClient(): void;
   resumeClient(): void;
 }
@@ -185,9 +188,12 @@ export class Exchange {
     if (!this.upstream) {
       this.pending.push(bytes.slice());
       this.owner.pauseClient();
-    } else if (!this.upstream.write(bytes)) {
-      this.owner.pauseClient();
+      return;
     }
+    // The response timeout counts from the last request byte we sent: an upload that takes
+    // longer than responseTimeoutMs is progress, not a silent upstream.
+    if (!this.responseHead) this.timer?.refresh();
+    if (!this.upstream.write(bytes)) this.owner.pauseClient();
   }
 
   // --- response ---
@@ -312,7 +318,8 @@ export class Exchange {
     this.toClient(serializeHead(`HTTP/1.1 101 ${head.reason}`, [...endToEnd(head.headers, true), field("Connection", "Upgrade"), field("Via", VIA)]));
     if (rest.length > 0) this.owner.client.write(rest);
     const upstream = this.upstream!;
-    this.owner.upgraded();
+    const early = this.owner.upgraded();
+    if (early.length > 0) upstream.write(early);
     this.log(101);
     pipe(this.owner.client, upstream, () => {});
     this.owner.client.resume();

@@ -69,9 +69,13 @@ export class ForwardSession implements ExchangeOwner, Closable {
     if (this.clientFin && !this.exchange && !this.done) this.close();
   }
 
-  upgraded(): void {
+  upgraded(): Uint8Array {
     this.exchange = undefined;
     this.leave();
+    // Anything buffered behind the upgrade request is already the new protocol's.
+    const early = this.buffer;
+    this.buffer = new Uint8Array(0);
+    return early;
   }
 
   pauseClient(): void {
@@ -159,17 +163,12 @@ export class ForwardSession implements ExchangeOwner, Closable {
   private reject(status: number, message: string): void {
     this.ctx.log.warn(`${this.clientName} - ${status} ${message}`);
     this.leave();
-    // Bytes an exchange corked on the client must go out before our response and FIN.
-    this.client.uncork();
     lingerClose(this.client, plainResponse(status, message));
   }
 
   private close(): void {
     this.leave();
-    // end() sends FIN after the write queue but knows nothing of corked bytes: flush them first,
-    // or a response finished inside Exchange.onUpstreamData's cork is lost.
-    this.client.uncork();
-    this.client.end();
+    this.client.end(); // flushes corked bytes first: a response finished inside a cork is not lost
   }
 
   /** Stops owning the client connection (closing it is the caller's business). */

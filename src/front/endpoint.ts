@@ -116,6 +116,7 @@ export class Endpoint implements SocketOwner {
   /** Sends FIN once the queue is written; the socket stays readable. */
   shutdownWrite(): void {
     if (this.closed || this.after !== "none") return;
+    this.uncork();
     this.after = "fin";
     if (this.queue.length === 0) this.finish();
   }
@@ -123,6 +124,7 @@ export class Endpoint implements SocketOwner {
   /** Closes once the queue is written: data in flight still arrives. */
   end(): void {
     if (this.closed) return;
+    if (this.after === "none") this.uncork();
     this.after = "close";
     if (this.queue.length === 0) this.finish();
   }
@@ -131,6 +133,7 @@ export class Endpoint implements SocketOwner {
   destroy(): void {
     if (this.closed) return;
     this.closed = true;
+    this.corked = undefined;
     this.queue = [];
     this.queued = 0;
     this.socket.terminate();
