@@ -8,15 +8,18 @@
  * A status is sent only before the first response byte; after that a failure can only close
  * the client connection.
  */
+import { concatBytes } from "../bytes.ts";
 import { describeErrno, HttpError, statusForErrno } from "../errors.ts";
 import type { FrontContext } from "../front/context.ts";
-import { Endpoint, slotHandlers, type RawSocket, type SocketSlot } from "../front/endpoint.ts";
+import type { Endpoint } from "../front/endpoint.ts";
 import { pipe } from "../front/pipe.ts";
 import { plainResponse } from "../front/raw-response.ts";
 import { findHeadEnd } from "../front/sniff.ts";
 import { BodyFramer, FramingError } from "./body-framer.ts";
-import { clientKeepsAlive, endToEnd, requestFraming, responseFraming, serializeHead, upstreamKeepsAlive, VIA } from "./headers.ts";
-import { field, parseResponseHead, tokens, type RequestHead, type ResponseHead } from "./http-head.ts";
+import { clientKeepsAlive, requestFraming, responseFraming, upstreamKeepsAlive } from "./headers.ts";
+import { parseResponseHead, tokens, type RequestHead, type ResponseHead } from "./http-head.ts";
+import { clientResponseHead, interimHead, switchingHead, upstreamRequestHead } from "./rewrite.ts";
+import { connectUpstream, type Connecting } from "./upstream-connect.ts";
 import { formatTarget, parseHttpUrl, type HttpUrlTarget } from "./target.ts";
 import type { UpstreamPool } from "./upstream-pool.ts";
 
@@ -68,6 +71,7 @@ export class Exchange {
   private corkUpstream = true;
   private bytesDown = 0;
   private timer: Timer | undefined;
+  private connecting: Connecting | undefined;
 
   constructor(
     private readonly owner: ExchangeOwner,
@@ -80,13 +84,7 @@ export class Exchange {
     this.keepAlive = clientKeepsAlive(head) && !this.upgrade;
     this.requestBody = new BodyFramer(framing);
     this.requestDone = this.requestBody.done;
-    const fields = endToEnd(head.headers, this.upgrade).filter((f) => f.key !== "host");
-    if (this.upgrade) fields.push(field("Connection", "Upgrade"));
-    this.upstreamHead = serializeHead(`${head.method} ${this.target.path} HTTP/1.1`, [
-      field("Host", this.target.hostHeader),
-      ...fields,
-      field("Via", VIA),
-    ]);
+    this.upstreamHead = upstreamRequestHead(head, this.target, this.upgrade);
     this.key = owner.isSelf(this.target) ? "self" : formatTarget(this.target);
     this.pending.push(new TextEncoder().encode(this.upstreamHead));
     this.connect();
@@ -118,10 +116,7 @@ export class Exchange {
 
   /** The client went away: drop everything. */
   destroy(): void {
-    if (this.over) return;
-    this.over = true;
-    clearTimeout(this.timer);
-    this.upstream?.destroy();
+    if (!this.over) this.stop();
   }
 
   // --- upstream connection ---
@@ -146,19 +141,16 @@ export class Exchange {
       return;
     }
     const { ctx } = this.owner;
-    const slot: SocketSlot = { owner: { onData() {}, onDrain() {}, onEnd() {}, onClose: () => {} } };
-    this.timer = setTimeout(() => this.fail(504, `cannot reach ${this.key}: ETIMEDOUT connect timed out`), ctx.options.connectTimeoutMs);
-    const connecting: Promise<RawSocket> =
-      this.key === "self"
-        ? Bun.connect({ unix: ctx.appSocket, allowHalfOpen: true, data: slot, socket: slotHandlers })
-        : Bun.connect({ hostname: this.target.host, port: this.target.port, allowHalfOpen: true, data: slot, socket: slotHandlers });
-    connecting.then(
-      (socket) => {
-        if (this.over) return socket.terminate();
-        clearTimeout(this.timer);
-        this.attach(new Endpoint(socket));
+    this.connecting = connectUpstream(ctx, this.target, this.key === "self");
+    this.connecting.promise.then(
+      (upstream) => {
+        this.connecting = undefined;
+        if (this.over) upstream.destroy();
+        else this.attach(upstream);
       },
       (error) => {
+        this.connecting = undefined;
+        if (this.over) return;
         const name = formatTarget(this.target);
         ctx.log.error(`${name} - ${describeErrno(error)}`);
         this.fail(statusForErrno(error), `cannot reach ${name}: ${describeErrno(error)}`);
@@ -211,7 +203,7 @@ export class Exchange {
   private readResponse(chunk: Uint8Array): void {
     if (this.over) return;
     if (this.responseBody) return this.onResponseBody(chunk);
-    const buffer = concat(this.headBuffer, chunk);
+    const buffer = concatBytes(this.headBuffer, chunk);
     const end = findHeadEnd(buffer, 0);
     // The cap holds whether or not the empty line has arrived yet (a big head can come whole).
     if (end > MAX_RESPONSE_HEAD || (end === -1 && buffer.length > MAX_RESPONSE_HEAD)) {
@@ -232,7 +224,7 @@ export class Exchange {
     if (head.status === 101) return this.switchProtocols(head, rest);
     if (head.status < 200) {
       // 100 Continue and friends go to the client at once (not to HTTP/1.0 clients, §15.2).
-      if (this.head.version === "HTTP/1.1") this.toClient(serializeHead(`HTTP/1.1 ${head.status} ${head.reason}`, endToEnd(head.headers)));
+      if (this.head.version === "HTTP/1.1") this.toClient(interimHead(head));
       if (rest.length > 0) this.readResponse(rest);
       return;
     }
@@ -250,20 +242,11 @@ export class Exchange {
       return this.fail(502, (error as HttpError).message);
     }
     this.responseHead = head;
-    // A Content-Length next to Transfer-Encoding is ignored, and a sender must remove it before
-    // forwarding (RFC 9112 §6.3 ¶3): a client that believed it would read the wrong body length.
-    const hasTe = head.headers.some((f) => f.key === "transfer-encoding");
-    const fields = endToEnd(head.headers).filter((f) => !(hasTe && f.key === "content-length"));
-    // An HTTP/1.0 client cannot read chunked: send the payload plain and close to end it.
-    const dechunk = framing.kind === "chunked" && this.head.version === "HTTP/1.0";
-    const kept = dechunk ? fields.filter((f) => f.key !== "transfer-encoding") : fields;
-    this.closeClient = !this.keepAlive || framing.kind === "close" || dechunk || !this.requestDone;
-    if (this.closeClient) kept.push(field("Connection", "close"));
-    else if (this.head.version === "HTTP/1.0") kept.push(field("Connection", "keep-alive"));
-    kept.push(field("Via", VIA));
-    this.responseBody = new BodyFramer(framing, dechunk ? (data) => this.toClient(data) : undefined);
-    this.dechunk = dechunk;
-    this.toClient(serializeHead(`HTTP/1.1 ${head.status} ${head.reason}`, kept));
+    const response = clientResponseHead({ version: this.head.version, keepAlive: this.keepAlive, requestDone: this.requestDone }, head, framing);
+    this.closeClient = response.closeClient;
+    this.dechunk = response.dechunk;
+    this.responseBody = new BodyFramer(framing, response.dechunk ? (data) => this.toClient(data) : undefined);
+    this.toClient(response.head);
   }
 
   private onResponseBody(chunk: Uint8Array): void {
@@ -315,7 +298,7 @@ export class Exchange {
     if (!this.upgrade) return this.fail(502, "bad response from upstream: 101 without an upgrade request");
     clearTimeout(this.timer);
     this.over = true;
-    this.toClient(serializeHead(`HTTP/1.1 101 ${head.reason}`, [...endToEnd(head.headers, true), field("Connection", "Upgrade"), field("Via", VIA)]));
+    this.toClient(switchingHead(head));
     if (rest.length > 0) this.owner.client.write(rest);
     const upstream = this.upstream!;
     const early = this.owner.upgraded();
@@ -342,12 +325,18 @@ export class Exchange {
     this.owner.finished(this.closeClient);
   }
 
+  /** Ends the exchange and drops the upstream connection, whatever state it is in. */
+  private stop(): void {
+    this.over = true;
+    clearTimeout(this.timer);
+    this.connecting?.cancel();
+    this.upstream?.destroy();
+  }
+
   private fail(status: number, message: string): void {
     if (this.over) return;
     if (this.responseStarted) return this.abort();
-    this.over = true;
-    clearTimeout(this.timer);
-    this.upstream?.destroy();
+    this.stop();
     this.log(status);
     this.owner.client.write(plainResponse(status, message));
     this.owner.finished(true);
@@ -355,9 +344,7 @@ export class Exchange {
 
   private abort(): void {
     if (this.over) return;
-    this.over = true;
-    clearTimeout(this.timer);
-    this.upstream?.destroy();
+    this.stop();
     this.log(0);
     this.owner.client.destroy();
   }
@@ -372,10 +359,3 @@ export class Exchange {
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}

@@ -10,6 +10,7 @@
  * Pipelined requests wait in the buffer until the exchange before them is over; reading pauses
  * while the buffer is past its cap.
  */
+import { concatBytes } from "../bytes.ts";
 import { HttpError } from "../errors.ts";
 import type { FrontContext } from "../front/context.ts";
 import { Endpoint, type RawSocket } from "../front/endpoint.ts";
@@ -96,7 +97,7 @@ export class ForwardSession implements ExchangeOwner, Closable {
 
   private onData(chunk: Uint8Array): void {
     if (this.done) return;
-    this.buffer = this.buffer.length === 0 ? chunk : concat(this.buffer, chunk);
+    this.buffer = concatBytes(this.buffer, chunk);
     this.process();
     if (this.buffer.length >= MAX_REQUEST_HEAD && !this.done) this.client.pause();
   }
@@ -168,7 +169,9 @@ export class ForwardSession implements ExchangeOwner, Closable {
 
   private close(): void {
     this.leave();
-    this.client.end(); // flushes corked bytes first: a response finished inside a cork is not lost
+    // FIN after the last response, then read and drop what the client still sends until it
+    // closes: closing with unread input would reset the connection and could lose that response.
+    lingerClose(this.client, new Uint8Array(0));
   }
 
   /** Stops owning the client connection (closing it is the caller's business). */
@@ -180,9 +183,3 @@ export class ForwardSession implements ExchangeOwner, Closable {
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}

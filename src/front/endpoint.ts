@@ -7,6 +7,7 @@
  * Every Bun socket we own has `{ owner }` as its data; the handlers below forward to it.
  */
 import type { Socket, SocketHandler } from "bun";
+import { concatBytes } from "../bytes.ts";
 
 export interface SocketOwner {
   onData(chunk: Uint8Array): void;
@@ -35,17 +36,6 @@ export const slotHandlers: SocketHandler<SocketSlot> = {
 const noop = () => {};
 const encoder = new TextEncoder();
 
-function join(parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
 
 export class Endpoint implements SocketOwner {
   /** Bytes received from the remote. */
@@ -87,7 +77,7 @@ export class Endpoint implements SocketOwner {
     const parts = this.corked;
     this.corked = undefined;
     if (!parts || parts.length === 0) return this.queue.length === 0;
-    return this.write(parts.length === 1 ? parts[0]! : join(parts));
+    return this.write(concatBytes(...parts));
   }
 
   /** Writes or queues `chunk`; false when it had to queue (the caller should pause its source). */

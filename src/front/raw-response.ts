@@ -5,6 +5,7 @@
  * can destroy the response before the client reads it (RFC 9112 §9.6).
  */
 import { STATUS_CODES } from "node:http";
+import { concatBytes } from "../bytes.ts";
 import { Endpoint, type RawSocket } from "./endpoint.ts";
 
 const LINGER_MS = 2_000;
@@ -17,7 +18,7 @@ export function plainResponse(status: number, message: string): Uint8Array {
     "Content-Type: text/plain; charset=utf-8\r\n" +
     `Content-Length: ${body.length}\r\n` +
     "Connection: close\r\n\r\n";
-  return concat(new TextEncoder().encode(head), body);
+  return concatBytes(new TextEncoder().encode(head), body);
 }
 
 export function respondAndClose(socket: RawSocket, status: number, message: string, onClosed?: () => void): void {
@@ -39,9 +40,3 @@ export function lingerClose(endpoint: Endpoint, bytes: Uint8Array, onClosed?: ()
   endpoint.shutdownWrite();
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}

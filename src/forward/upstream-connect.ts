@@ -1,0 +1,49 @@
+/**
+ * Opens a new upstream connection for forwarding: TCP to the target, or the internal app's
+ * unix socket when the target is this proxy itself (no loop through our own port). A connect
+ * slower than connectTimeoutMs rejects with ETIMEDOUT, which the errno table maps to 504.
+ */
+import type { FrontContext } from "../front/context.ts";
+import { Endpoint, slotHandlers, type RawSocket, type SocketSlot } from "../front/endpoint.ts";
+import type { Target } from "./target.ts";
+
+class ConnectTimeout extends Error {
+  readonly code = "ETIMEDOUT";
+}
+
+export interface Connecting {
+  promise: Promise<Endpoint>;
+  /** Gives up: a socket that opens later is closed at once. */
+  cancel(): void;
+}
+
+export function connectUpstream(ctx: FrontContext, target: Target, self: boolean): Connecting {
+  let cancelled = false;
+  let timer: Timer | undefined;
+  const slot: SocketSlot = { owner: { onData() {}, onDrain() {}, onEnd() {}, onClose() {} } };
+  const opening: Promise<RawSocket> = self
+    ? Bun.connect({ unix: ctx.appSocket, allowHalfOpen: true, data: slot, socket: slotHandlers })
+    : Bun.connect({ hostname: target.host, port: target.port, allowHalfOpen: true, data: slot, socket: slotHandlers });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      cancelled = true;
+      reject(new ConnectTimeout("connect timed out"));
+    }, ctx.options.connectTimeoutMs);
+  });
+  const open = opening.then((socket) => {
+    if (cancelled) {
+      socket.terminate();
+      throw new Error("cancelled");
+    }
+    return new Endpoint(socket);
+  });
+  // The loser of the race must not become an unhandled rejection.
+  open.catch(() => {});
+  return {
+    promise: Promise.race([open, timeout]).finally(() => clearTimeout(timer)),
+    cancel: () => {
+      cancelled = true;
+      clearTimeout(timer);
+    },
+  };
+}
