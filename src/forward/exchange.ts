@@ -8,16 +8,15 @@
  * A status is sent only before the first response byte; after that a failure can only close
  * the client connection.
  */
-import { concatBytes } from "../bytes.ts";
 import { describeErrno, HttpError, statusForErrno } from "../errors.ts";
 import type { FrontContext } from "../front/context.ts";
 import type { Endpoint } from "../front/endpoint.ts";
 import { pipe } from "../front/pipe.ts";
 import { plainResponse } from "../front/raw-response.ts";
-import { findHeadEnd } from "../front/sniff.ts";
-import { BodyFramer, FramingError } from "./body-framer.ts";
-import { clientKeepsAlive, requestFraming, responseFraming, upstreamKeepsAlive } from "./headers.ts";
-import { parseResponseHead, tokens, type RequestHead, type ResponseHead } from "./http-head.ts";
+import { BodyFramer, type FramingError } from "./body-framer.ts";
+import { clientKeepsAlive, requestFraming, upstreamKeepsAlive } from "./headers.ts";
+import { tokens, type RequestHead, type ResponseHead } from "./http-head.ts";
+import { ResponseReader, type ResponseSink } from "./response-reader.ts";
 import { clientResponseHead, interimHead, switchingHead, upstreamRequestHead } from "./rewrite.ts";
 import { connectUpstream, type Connecting } from "./upstream-connect.ts";
 import { formatTarget, parseHttpUrl, type HttpUrlTarget } from "./target.ts";
@@ -42,8 +41,6 @@ export interface ExchangeOwner {
   resumeClient(): void;
 }
 
-const MAX_RESPONSE_HEAD = 64 * 1024;
-
 export class Exchange {
   requestDone: boolean;
   private readonly target: HttpUrlTarget;
@@ -57,19 +54,15 @@ export class Exchange {
   private reused = false;
   private retried = false;
   private pending: Uint8Array[] = [];
-  private responseHead: ResponseHead | undefined;
-  private responseBody: BodyFramer | undefined;
-  private headBuffer: Uint8Array = new Uint8Array(0);
+  private readonly response: ResponseReader;
+  /** Bytes of a response (or of our error) have gone to the client: only a close is left to fail with. */
   private responseStarted = false;
   private closeClient = false;
-  /** The payload is re-framed for an HTTP/1.0 client (chunked → close-delimited). */
-  private dechunk = false;
   /** The upstream sent past its framing or said close: never reuse it. */
   private closeUpstreamAfter = false;
   private over = false;
   /** Head and body of a request that arrived together go upstream in one write. */
   private corkUpstream = true;
-  private bytesDown = 0;
   private timer: Timer | undefined;
   private connecting: Connecting | undefined;
 
@@ -86,6 +79,7 @@ export class Exchange {
     this.requestDone = this.requestBody.done;
     this.upstreamHead = upstreamRequestHead(head, this.target, this.upgrade);
     this.key = owner.isSelf(this.target) ? "self" : formatTarget(this.target);
+    this.response = new ResponseReader(head.method, this.responseSink());
     this.pending.push(new TextEncoder().encode(this.upstreamHead));
     this.connect();
   }
@@ -184,83 +178,46 @@ export class Exchange {
     }
     // The response timeout counts from the last request byte we sent: an upload that takes
     // longer than responseTimeoutMs is progress, not a silent upstream.
-    if (!this.responseHead) this.timer?.refresh();
+    if (!this.response.head) this.timer?.refresh();
     if (!this.upstream.write(bytes)) this.owner.pauseClient();
   }
 
   // --- response ---
 
   private onUpstreamData(chunk: Uint8Array): void {
+    if (this.over) return;
     const client = this.owner.client;
     client.cork();
     try {
-      this.readResponse(chunk);
+      this.response.feed(chunk);
     } finally {
       if (!client.uncork()) this.upstream?.pause();
     }
   }
 
-  private readResponse(chunk: Uint8Array): void {
-    if (this.over) return;
-    if (this.responseBody) return this.onResponseBody(chunk);
-    const buffer = concatBytes(this.headBuffer, chunk);
-    const end = findHeadEnd(buffer, 0);
-    // The cap holds whether or not the empty line has arrived yet (a big head can come whole).
-    if (end > MAX_RESPONSE_HEAD || (end === -1 && buffer.length > MAX_RESPONSE_HEAD)) {
-      return this.fail(502, "bad response from upstream: head too large");
-    }
-    if (end === -1) {
-      this.headBuffer = buffer;
-      return;
-    }
-    this.headBuffer = new Uint8Array(0);
-    let head: ResponseHead;
-    try {
-      head = parseResponseHead(new TextDecoder("latin1").decode(buffer.subarray(0, end)));
-    } catch (error) {
-      return this.fail(502, (error as HttpError).message);
-    }
-    const rest = buffer.subarray(end);
-    if (head.status === 101) return this.switchProtocols(head, rest);
-    if (head.status < 200) {
+  private responseSink(): ResponseSink {
+    return {
       // 100 Continue and friends go to the client at once (not to HTTP/1.0 clients, §15.2).
-      if (this.head.version === "HTTP/1.1") this.toClient(interimHead(head));
-      if (rest.length > 0) this.readResponse(rest);
-      return;
-    }
-    clearTimeout(this.timer);
-    this.startResponse(head);
-    if (rest.length > 0) this.onResponseBody(rest);
-    else this.maybeFinish();
-  }
-
-  private startResponse(head: ResponseHead): void {
-    let framing;
-    try {
-      framing = responseFraming(this.head.method, head);
-    } catch (error) {
-      return this.fail(502, (error as HttpError).message);
-    }
-    this.responseHead = head;
-    const response = clientResponseHead({ version: this.head.version, keepAlive: this.keepAlive, requestDone: this.requestDone }, head, framing);
-    this.closeClient = response.closeClient;
-    this.dechunk = response.dechunk;
-    this.responseBody = new BodyFramer(framing, response.dechunk ? (data) => this.toClient(data) : undefined);
-    this.toClient(response.head);
-  }
-
-  private onResponseBody(chunk: Uint8Array): void {
-    const body = this.responseBody!;
-    let taken: number;
-    try {
-      taken = body.feed(chunk);
-    } catch {
-      return this.abort();
-    }
-    this.bytesDown += taken;
-    if (!this.dechunk && taken > 0) this.toClient(chunk.subarray(0, taken));
-    if (taken < chunk.length) this.closeUpstreamAfter = true;
-    this.maybeFinish();
+      interim: (head) => {
+        if (this.head.version === "HTTP/1.1") this.toClient(interimHead(head));
+      },
+      switching: (head, rest) => this.switchProtocols(head, rest),
+      final: (head, framing) => {
+        clearTimeout(this.timer);
+        const client = { version: this.head.version, keepAlive: this.keepAlive, requestDone: this.requestDone };
+        const response = clientResponseHead(client, head, framing);
+        this.closeClient = response.closeClient;
+        this.toClient(response.head);
+        return { decoded: response.dechunk };
+      },
+      body: (bytes) => this.toClient(bytes),
+      complete: (extra) => {
+        if (extra) this.closeUpstreamAfter = true;
+        this.maybeFinish();
+      },
+      fail: (status, message) => this.fail(status, message),
+      broken: () => this.abort(),
+    };
   }
 
   private toClient(bytes: Uint8Array | string): void {
@@ -270,18 +227,10 @@ export class Exchange {
 
   private onUpstreamEnd(error?: Error): void {
     if (this.over) return;
-    const body = this.responseBody;
-    if (body?.framing.kind === "close" && !error) {
-      body.done = true;
-      this.closeUpstreamAfter = true;
-      return this.maybeFinish();
-    }
-    if (body?.done) {
-      this.closeUpstreamAfter = true;
-      return;
-    }
+    this.closeUpstreamAfter = true;
+    if (!error && this.response.closedCleanly()) return;
     // Nothing came back on a kept connection: it was closed while idle; try once on a fresh one.
-    if (!this.responseStarted && this.reused && !this.retried && this.requestBody.framing.kind === "none" && this.headBuffer.length === 0) {
+    if (!this.response.begun && this.reused && !this.retried && this.requestBody.framing.kind === "none") {
       this.retried = true;
       this.reused = false;
       this.upstream?.destroy();
@@ -310,18 +259,18 @@ export class Exchange {
   }
 
   private maybeFinish(): void {
-    if (this.over || !this.responseBody?.done) return;
+    if (this.over || !this.response.framer?.done) return;
     // A response that ends before its request body (an early 413, say) ends the connection.
     if (!this.requestDone) this.closeUpstreamAfter = true;
     this.over = true;
     clearTimeout(this.timer);
     const upstream = this.upstream!;
     upstream.uncork();
-    const reusable =
-      this.requestDone && !this.closeUpstreamAfter && upstreamKeepsAlive(this.responseHead!) && this.responseBody.framing.kind !== "close";
+    const head = this.response.head!;
+    const reusable = this.requestDone && !this.closeUpstreamAfter && upstreamKeepsAlive(head) && this.response.framer.framing.kind !== "close";
     if (reusable) this.owner.pool.release(this.key, upstream);
     else upstream.destroy();
-    this.log(this.responseHead!.status);
+    this.log(head.status);
     this.owner.finished(this.closeClient);
   }
 
@@ -355,7 +304,7 @@ export class Exchange {
     const path = verbose ? this.target.path : this.target.path.split("?")[0];
     const ms = Math.round(performance.now() - this.started);
     const shown = status === 0 ? "aborted" : String(status);
-    ctx.log.info(`${clientName} ${this.head.method} ${formatTarget(this.target)}${path} ${shown} ${this.bytesDown} B ${ms} ms`);
+    ctx.log.info(`${clientName} ${this.head.method} ${formatTarget(this.target)}${path} ${shown} ${this.response.bodyBytes} B ${ms} ms`);
   }
 }
 
