@@ -1,6 +1,6 @@
 /**
- * Runs the real command line (`bun src/cli.ts …`) as a child process, collects its stderr,
- * and learns the port from the banner. Killed by pid in dispose.
+ * Runs the real command line (`bun src/cli.ts …`, or a built binary) as a child process,
+ * collects its stderr, and learns the port from the banner. Killed by pid in dispose.
  */
 import type { Subprocess } from "bun";
 import { waitFor } from "./wait.ts";
@@ -17,8 +17,9 @@ export interface CliProcess extends AsyncDisposable {
   exited: Promise<number>;
 }
 
-export function runCli(args: string[], env: Record<string, string | undefined> = {}): CliProcess {
-  const proc = Bun.spawn([process.execPath, cliPath, ...args], {
+/** `executable`: a compiled mcp-proxy to run instead of the source (test/e2e/binary-smoke.test.ts). */
+export function runCli(args: string[], env: Record<string, string | undefined> = {}, executable?: string): CliProcess {
+  const proc = Bun.spawn([...(executable ? [executable] : [process.execPath, cliPath]), ...args], {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
