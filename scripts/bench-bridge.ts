@@ -1,18 +1,21 @@
 /**
  * MCP bridge benchmark: the SDK client talking to server-everything through mcp-proxy's
- * HTTP+SSE bridge vs the same client talking stdio to the same server directly.
+ * Streamable HTTP (/mcp) and HTTP+SSE (/sse) bridges vs the same client talking stdio to the
+ * same server directly.
  *
  *   proxy:   a child process (`bun src/cli.ts -p 0 --sse …`), so it has an event loop of its
  *            own and its RSS can be read from /proc without the clients' memory in it
- *   clients: this process; bridged = SSEClientTransport, direct = StdioClientTransport
+ *   clients: this process; bridged = SSEClientTransport, mcp = StreamableHTTPClientTransport,
+ *            direct = StdioClientTransport
  *
- * Figures: sequential tools/call echo round trip p50/p99 (ratio bridged/direct), 20 sessions
+ * Figures: sequential tools/call echo round trip p50/p99 (ratios /sse/direct and /mcp//sse), 20 sessions
  * × pipelined calls (calls/s, ratio), and the proxy's RSS per idle session (children
  * excluded; the idle sessions run `cat`, since only the proxy's side is measured).
  * Rounds alternate bridged and direct so drift on a shared box hits both alike.
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -37,22 +40,30 @@ export async function benchBridge(): Promise<string[]> {
   const lines: string[] = [];
   await using proxy = await startProxyProcess(SERVER, SESSIONS + 4);
   const seqBridged: number[] = [];
+  const seqMcp: number[] = [];
   const seqDirect: number[] = [];
   const rateBridged: number[] = [];
   const rateDirect: number[] = [];
+  const connectors = { bridged: () => connectBridged(proxy.url), mcp: () => connectMcp(proxy.url), direct: connectDirect };
+  const sequentialTimes = { bridged: seqBridged, mcp: seqMcp, direct: seqDirect };
   for (let round = 0; round < ROUNDS; round++) {
-    const modes: ("bridged" | "direct")[] = round % 2 === 0 ? ["bridged", "direct"] : ["direct", "bridged"];
-    for (const mode of modes) {
-      const connect = () => (mode === "bridged" ? connectBridged(proxy.url) : connectDirect());
-      (mode === "bridged" ? seqBridged : seqDirect).push(...(await sequential(connect)));
+    // The order rotates every round so drift on a shared box hits every mode alike.
+    const order = (["bridged", "mcp", "direct"] as const).map((_, i, all) => all[(i + round) % all.length]!);
+    for (const mode of order) {
+      sequentialTimes[mode].push(...(await sequential(connectors[mode])));
       // Throughput rounds are fewer: two per mode is enough to see the ratio, and each spawns 20 servers.
-      if (round < 2) (mode === "bridged" ? rateBridged : rateDirect).push(await pipelined(connect));
+      if (round < 2 && mode !== "mcp") (mode === "bridged" ? rateBridged : rateDirect).push(await pipelined(connectors[mode]));
     }
   }
   const [bp50, bp99, dp50, dp99] = [pct(seqBridged, 50), pct(seqBridged, 99), pct(seqDirect, 50), pct(seqDirect, 99)];
+  const [mp50, mp99] = [pct(seqMcp, 50), pct(seqMcp, 99)];
   lines.push(
-    `bridge: sequential echo p50 ${ms(bp50)} vs direct stdio ${ms(dp50)} (×${(bp50 / dp50).toFixed(2)}), ` +
+    `bridge: sequential echo p50 /sse ${ms(bp50)} vs direct stdio ${ms(dp50)} (×${(bp50 / dp50).toFixed(2)}), ` +
       `p99 ${ms(bp99)} vs ${ms(dp99)} (×${(bp99 / dp99).toFixed(2)}), ${seqBridged.length} calls each`,
+  );
+  lines.push(
+    `bridge: sequential echo p50 /mcp ${ms(mp50)} vs /sse ${ms(bp50)} (×${(mp50 / bp50).toFixed(2)}), ` +
+      `p99 ${ms(mp99)} vs ${ms(bp99)} (×${(mp99 / bp99).toFixed(2)}); vs direct stdio p50 ×${(mp50 / dp50).toFixed(2)}`,
   );
   const [rb, rd] = [median(rateBridged), median(rateDirect)];
   lines.push(
@@ -70,6 +81,12 @@ type Connect = () => Promise<Client>;
 async function connectBridged(url: string): Promise<Client> {
   const client = new Client({ name: "bench", version: "1.0.0" });
   await step(client.connect(new SSEClientTransport(new URL(`${url}/sse`))), "bridged connect");
+  return client;
+}
+
+async function connectMcp(url: string): Promise<Client> {
+  const client = new Client({ name: "bench", version: "1.0.0" });
+  await step(client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`))), "/mcp connect");
   return client;
 }
 
@@ -94,6 +111,9 @@ async function sequential(connect: Connect): Promise<number[]> {
     }
     return times;
   } finally {
+    // Client.close() only hangs up; without DELETE the /mcp session would live on until
+    // --session-idle and count against --max-sessions for the rounds after it.
+    if (client.transport instanceof StreamableHTTPClientTransport) await step(client.transport.terminateSession(), "DELETE /mcp");
     await client.close();
   }
 }

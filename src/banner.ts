@@ -8,6 +8,9 @@ export function bannerLines(handle: ProxyHandle, version: string): string[] {
     `  "HTTP_PROXY": "${handle.url}",`,
     `  "HTTPS_PROXY": "${handle.url}"`,
   ];
-  if (handle.options.sse) lines.push(`MCP bridge (SSE): ${handle.url}/sse  → ${handle.options.sse.join(" ")}`);
+  if (handle.options.sse) {
+    lines.push(`MCP bridge (Streamable HTTP): ${handle.url}/mcp  → ${handle.options.sse.join(" ")}`);
+    lines.push(`MCP bridge (HTTP+SSE, legacy): ${handle.url}/sse`);
+  }
   return lines;
 }

@@ -30,6 +30,27 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * An HttpError on /mcp: the body is a JSON-RPC error object, which Streamable HTTP clients
+ * parse (the SDK's own server answers the same way). `code` is -32000 unless the JSON-RPC
+ * spec names one (-32700 parse error, -32600 invalid request).
+ */
+export class JsonRpcHttpError extends HttpError {
+  override name = "JsonRpcHttpError";
+  constructor(
+    status: number,
+    message: string,
+    readonly code = -32000,
+  ) {
+    super(status, message);
+  }
+
+  response(): Response {
+    const body = { jsonrpc: "2.0", id: null, error: { code: this.code, message: this.message } };
+    return Response.json(body, { status: this.status });
+  }
+}
+
 /** strerror(3) wording for the codes a proxy meets, so log lines read like the OS's own. */
 const errnoText: Record<string, string> = {
   ECONNREFUSED: "Connection refused",

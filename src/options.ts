@@ -20,11 +20,15 @@ export interface ProxyOptions {
   responseTimeoutMs?: number;
   /** Keep upstream connections of plain-HTTP forwarding for reuse (the benchmark turns it off to compare). @default true */
   reuseUpstream?: boolean;
-  /** How often an idle SSE stream gets a `: ping` comment. @default 15_000 */
+  /** Answer /mcp POSTs with one application/json body instead of an event stream. @default false */
+  jsonResponse?: boolean;
+  /** A /mcp session with no open stream and no request for this long has its child stopped. @default 1_800_000 (30 min) */
+  sessionIdleMs?: number;
+  /** How often an idle SSE stream (/sse and every /mcp stream) gets a `: ping` comment. @default 15_000 */
   keepaliveMs?: number;
   /** How long a child's process group has after SIGTERM before SIGKILL. @default 5_000 */
   killTimeoutMs?: number;
-  /** Largest POST /messages body accepted; larger gets 413. @default 4 MiB (4_194_304) */
+  /** Largest POST /messages or /mcp body accepted; larger gets 413. @default 4 MiB (4_194_304) */
   maxBodyBytes?: number;
   /** Most bridge sessions (children) at once; more get 503. @default 64 */
   maxSessions?: number;
@@ -46,6 +50,8 @@ export interface ResolvedOptions {
   headerTimeoutMs: number;
   responseTimeoutMs: number;
   reuseUpstream: boolean;
+  jsonResponse: boolean;
+  sessionIdleMs: number;
   keepaliveMs: number;
   killTimeoutMs: number;
   maxBodyBytes: number;
@@ -82,6 +88,8 @@ export function resolveOptions(options: ProxyOptions = {}): ResolvedOptions {
     headerTimeoutMs: positiveMs("header timeout", options.headerTimeoutMs ?? 10_000),
     responseTimeoutMs: positiveMs("response timeout", options.responseTimeoutMs ?? 120_000),
     reuseUpstream: options.reuseUpstream ?? true,
+    jsonResponse: options.jsonResponse ?? false,
+    sessionIdleMs: positiveMs("session idle timeout", options.sessionIdleMs ?? 1_800_000),
     keepaliveMs: positiveMs("keepalive", options.keepaliveMs ?? 15_000),
     killTimeoutMs: positiveMs("kill timeout", options.killTimeoutMs ?? 5_000),
     maxBodyBytes: positiveInt("--max-body", options.maxBodyBytes ?? DEFAULT_MAX_BODY),

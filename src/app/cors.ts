@@ -4,7 +4,8 @@
  * `*`, so the answer stays right even for credentialed requests) with `Vary: Origin`.
  */
 
-export const ALLOWED_METHODS = "GET, POST, OPTIONS";
+// DELETE is how a Streamable HTTP client ends its /mcp session.
+export const ALLOWED_METHODS = "GET, POST, DELETE, OPTIONS";
 export const ALLOWED_HEADERS = "Content-Type, Authorization, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID";
 /** Browsers cache a preflight this long (seconds); Chromium caps it at 7200. */
 const MAX_AGE = "600";

@@ -10,7 +10,9 @@
  * so splitting is what makes batches work at all; an empty array or a non-object element is 400.
  */
 import { HttpError } from "../errors.ts";
+import { SseSession } from "../mcp/sse-session.ts";
 import type { Sessions } from "../mcp/sessions.ts";
+import { readBody } from "./body.ts";
 
 export async function handleMessages(req: Request, sessions: Sessions, maxBodyBytes: number): Promise<Response> {
   const params = new URL(req.url).searchParams;
@@ -18,7 +20,8 @@ export async function handleMessages(req: Request, sessions: Sessions, maxBodyBy
   const id = params.get("session_id") ?? params.get("sessionId");
   if (!id) throw new HttpError(400, "missing session_id query parameter");
   const session = sessions.get(id);
-  if (!session) throw new HttpError(404, "unknown or ended session");
+  // A /mcp session id is no key to /messages: each transport speaks only to its own sessions.
+  if (!(session instanceof SseSession)) throw new HttpError(404, "unknown or ended session");
 
   const body = await readBody(req, maxBodyBytes);
   const lines = toLines(body);
@@ -28,22 +31,6 @@ export async function handleMessages(req: Request, sessions: Sessions, maxBodyBy
     throw new HttpError(404, "session ended");
   }
   return new Response("Accepted\n", { status: 202, headers: { "Content-Type": "text/plain; charset=utf-8" } });
-}
-
-/** The body as text, refusing to buffer more than `max` bytes. */
-async function readBody(req: Request, max: number): Promise<string> {
-  const tooLarge = () => new HttpError(413, `request body is larger than ${max} bytes (--max-body)`);
-  const declared = Number(req.headers.get("content-length") ?? Number.NaN);
-  if (declared > max) throw tooLarge();
-  if (!req.body) return "";
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of req.body) {
-    total += chunk.byteLength;
-    if (total > max) throw tooLarge();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, total).toString("utf8");
 }
 
 /** One stdin line per message. */

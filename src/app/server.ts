@@ -1,17 +1,18 @@
 /**
  * The internal HTTP app: a Bun.serve on a unix socket that only the front talks to. It gets
- * every origin-form request (`GET /healthz`, `/sse`, `/messages`, `/mcp`); the route table
+ * every origin-form request (`GET /healthz`, `/mcp`, `/sse`, `/messages`); the route table
  * is below and HttpError becomes a response in one place.
  *
- *   /sse, /messages ─▶ guard (Host, Origin: 403) ─▶ OPTIONS preflight | route ─▶ CORS headers
+ *   /mcp, /sse, /messages ─▶ guard (Host, Origin: 403) ─▶ OPTIONS preflight | route ─▶ CORS headers
  */
 import type { Server } from "bun";
-import { HttpError } from "../errors.ts";
+import { HttpError, JsonRpcHttpError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { Sessions } from "../mcp/sessions.ts";
 import type { ResolvedOptions } from "../options.ts";
 import { preflightResponse, withCors } from "./cors.ts";
 import { checkGuard, type GuardPolicy } from "./guard.ts";
+import { handleMcp } from "./mcp-route.ts";
 import { handleMessages } from "./messages-route.ts";
 import { handleSse } from "./sse-route.ts";
 
@@ -36,6 +37,7 @@ export function startApp(options: ResolvedOptions, socketPath: string, log: Logg
         argv: options.sse,
         env: options.childEnv,
         keepaliveMs: options.keepaliveMs,
+        idleMs: options.sessionIdleMs,
         killTimeoutMs: options.killTimeoutMs,
         maxSessions: options.maxSessions,
         maxLineBytes: MAX_STDOUT_LINE,
@@ -48,6 +50,10 @@ export function startApp(options: ResolvedOptions, socketPath: string, log: Logg
     unix: socketPath,
     routes: {
       "/healthz": { GET: () => Response.json({ status: "ok" }) },
+      "/mcp": (req, srv) => {
+        if (!sessions) throw new HttpError(400, bridgeOff);
+        return bridge(req, policy, () => handleMcp(req, srv, sessions, { maxBodyBytes: options.maxBodyBytes, jsonResponse: options.jsonResponse }));
+      },
       "/sse": (req, srv) => {
         if (!sessions) throw new HttpError(400, bridgeOff);
         return bridge(req, policy, () => {
@@ -89,7 +95,7 @@ async function bridge(req: Request, policy: GuardPolicy, route: () => Response |
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;
     // A 403 from the guard gets no CORS headers: the page must not read why it was refused.
-    const res = textResponse(error.status, error.message);
+    const res = error instanceof JsonRpcHttpError ? error.response() : textResponse(error.status, error.message);
     return error.status === 403 ? res : withCors(req, res);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * GET /sse: one new session (one new child) per request, answered as an event stream.
  *
- *   GET /sse ─▶ sessions.open() (spawn; 502 / 503) ─▶ 200 text/event-stream
+ *   GET /sse ─▶ sessions.openSse() (spawn; 502 / 503) ─▶ 200 text/event-stream
  *              first event `endpoint` → /messages?session_id=<uuid>, then the child's messages
  *   client hangs up (stream cancel or request abort) ─▶ session.close()
  */
@@ -9,11 +9,11 @@ import type { Server } from "bun";
 import type { Sessions } from "../mcp/sessions.ts";
 
 export function handleSse(req: Request, server: Server<undefined>, sessions: Sessions): Response {
-  const session = sessions.open();
+  const session = sessions.openSse();
   // Bun.serve closes a connection idle for 10 s, a quiet event stream included (oven-sh/bun#27479).
   server.timeout(req, 0);
   // Two signals for one fact: Bun reports a hang-up through either, depending on timing.
-  req.signal.addEventListener("abort", () => void session.close("client disconnected"), { once: true });
+  req.signal.addEventListener("abort", () => session.sink.abort(), { once: true });
   return new Response(session.stream, {
     status: 200,
     headers: {

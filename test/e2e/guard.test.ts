@@ -106,7 +106,7 @@ describe("guard: Origin", () => {
 });
 
 describe("CORS preflight", () => {
-  test.each([["/sse"], ["/messages"]])("answers OPTIONS %s for a loopback origin with the bridge's methods and headers", async (path) => {
+  test.each([["/mcp"], ["/sse"], ["/messages"]])("answers OPTIONS %s for a loopback origin with the bridge's methods and headers", async (path) => {
     await using proxy = await startTestProxy({ sse: echoServer() });
     const origin = "http://localhost:6274";
     const answer = await rawRequest(proxy, "OPTIONS", path, {
@@ -117,11 +117,12 @@ describe("CORS preflight", () => {
     });
     expect(answer.status).toBe(204);
     expect(answer.headers.get("access-control-allow-origin")).toBe(origin);
-    expect(answer.headers.get("access-control-allow-methods")).toBe("GET, POST, OPTIONS");
+    expect(answer.headers.get("access-control-allow-methods")).toBe("GET, POST, DELETE, OPTIONS");
     expect(answer.headers.get("access-control-allow-headers")).toBe(
       "Content-Type, Authorization, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID",
     );
     expect(answer.headers.get("vary")).toContain("Origin");
+    expect(answer.headers.get("access-control-expose-headers")).toBe("Mcp-Session-Id");
     expect(opened(proxy)).toBe(0);
   });
 

@@ -1,12 +1,11 @@
 /**
- * Reads a /sse stream event by event from fetch().body, every read with a deadline, and
- * posts JSON-RPC to the session's endpoint. Comments (`: ping`) are counted, not returned.
+ * A /sse session for tests: reads its stream with sse-reader.ts and posts JSON-RPC to the
+ * session's endpoint.
  */
 
-export interface SseEvent {
-  event: string;
-  data: string;
-}
+import { readSse, type SseEvent } from "./sse-reader.ts";
+
+export type { SseEvent };
 
 export interface SseClient extends AsyncDisposable {
   response: Response;
@@ -28,66 +27,7 @@ export async function openSse(baseUrl: string, timeoutMs = 5000): Promise<SseCli
   const abort = new AbortController();
   const response = await fetch(`${baseUrl}/sse`, { signal: abort.signal, headers: { Accept: "text/event-stream" } });
   if (response.status !== 200 || !response.body) throw new Error(`GET /sse answered ${response.status}: ${await response.text()}`);
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  const queue: SseEvent[] = [];
-  const comments: string[] = [];
-  let buffer = "";
-  let done = false;
-  let wake: (() => void) | undefined;
-  let endResolve!: () => void;
-  const ended = new Promise<void>((resolve) => (endResolve = resolve));
-
-  void (async () => {
-    try {
-      for (;;) {
-        const { done: finished, value } = await reader.read();
-        if (finished) break;
-        buffer += decoder.decode(value, { stream: true });
-        let at: number;
-        while ((at = buffer.indexOf("\n\n")) !== -1) {
-          const block = buffer.slice(0, at);
-          buffer = buffer.slice(at + 2);
-          const event: SseEvent = { event: "message", data: "" };
-          const data: string[] = [];
-          for (const line of block.split("\n")) {
-            if (line.startsWith(":")) comments.push(line.slice(1).trim());
-            else if (line.startsWith("event: ")) event.event = line.slice(7);
-            else if (line.startsWith("data: ")) data.push(line.slice(6));
-          }
-          if (data.length > 0) {
-            event.data = data.join("\n");
-            queue.push(event);
-          }
-        }
-        wake?.();
-      }
-    } catch {
-      // Aborted by close(): the stream is over either way.
-    }
-    done = true;
-    endResolve();
-    wake?.();
-  })();
-
-  const next = async (ms = timeoutMs): Promise<SseEvent> => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const event = queue.shift();
-      if (event) return event;
-      if (done) throw new Error("SSE stream ended");
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no SSE event within ${ms} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  };
-
+  const { comments, next, ended } = readSse(response.body, timeoutMs);
   const first = await next();
   if (first.event !== "endpoint") throw new Error(`first event was ${first.event}, not endpoint`);
   const endpoint = first.data;

@@ -19,7 +19,15 @@ describe("bridge options", () => {
       maxSessions: 64,
       allowHosts: [],
       allowOrigins: [],
+      jsonResponse: false,
+      sessionIdleMs: 1_800_000,
     });
+  });
+
+  test("read --json-response and --session-idle", () => {
+    expect(cli(["--json-response", "--session-idle", "90"])).toMatchObject({ jsonResponse: true, sessionIdleMs: 90_000 });
+    expect(cli([])).toMatchObject({ jsonResponse: false, sessionIdleMs: 1_800_000 });
+    expect(() => cli(["--session-idle", "0"])).toThrow(OptionsError);
   });
 
   test("come from the command line, every repeat of --allow-host and --allow-origin kept", () => {

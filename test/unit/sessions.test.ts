@@ -11,6 +11,7 @@ function sessions(argv: string[], maxSessions = 4) {
     argv,
     env: process.env,
     keepaliveMs: 15_000,
+    idleMs: 60_000,
     killTimeoutMs: 1000,
     maxLineBytes: 1024 * 1024,
     maxSessions,
@@ -32,7 +33,7 @@ function statusOf(fn: () => unknown): number | undefined {
 describe("Sessions", () => {
   test("finds sessions by id, and forgets them when they close", async () => {
     const { table } = sessions(echoServer());
-    const session = table.open();
+    const session = table.openSse();
     expect(table.get(session.id)).toBe(session);
     await session.close("test");
     expect(table.get(session.id)).toBeUndefined();
@@ -41,23 +42,23 @@ describe("Sessions", () => {
 
   test("refuses with 503 past the limit", async () => {
     const { table } = sessions(echoServer(), 1);
-    table.open();
-    expect(statusOf(() => table.open())).toBe(503);
+    table.openSse();
+    expect(statusOf(() => table.openSse())).toBe(503);
     await table.closeAll();
   });
 
   test("turns a spawn failure into 502 and one error line", () => {
     const { table, logs } = sessions(["mcp-proxy-no-such-command"]);
-    expect(statusOf(() => table.open())).toBe(502);
+    expect(statusOf(() => table.openSse())).toBe(502);
     expect(logs.filter((line) => line.includes("[ERROR]"))).toHaveLength(1);
     expect(table.size).toBe(0);
   });
 
   test("closeAll() stops every child and refuses new sessions with 503 from the moment it starts", async () => {
     const { table } = sessions(echoServer());
-    const pids = [table.open().pid, table.open().pid];
+    const pids = [table.openSse().pid, table.openSse().pid];
     const closing = table.closeAll();
-    expect(statusOf(() => table.open())).toBe(503);
+    expect(statusOf(() => table.openSse())).toBe(503);
     await closing;
     expect(pids.every(processGone)).toBe(true);
   });

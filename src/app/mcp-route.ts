@@ -1,0 +1,136 @@
+/**
+ * /mcp: the Streamable HTTP transport (MCP 2025-03-26, 2025-06-18, 2025-11-25).
+ *
+ *   POST initialize, no Mcp-Session-Id ─▶ spawn ─▶ 200 (SSE or JSON) + Mcp-Session-Id
+ *   POST requests ─▶ 200 text/event-stream, ends after their responses (--json-response: JSON)
+ *   POST notifications / responses only ─▶ 202
+ *   GET ─▶ the session's stream for server-initiated messages (Last-Event-ID: a resumption)
+ *   DELETE ─▶ child stopped ─▶ 204, then 404
+ *   no session header ─▶ 400 · unknown or ended session ─▶ 404 (clients re-initialize on 404)
+ */
+import type { Server } from "bun";
+import { JsonRpcHttpError } from "../errors.ts";
+import { parseBody, type Incoming } from "../mcp/incoming.ts";
+import { INVALID_REQUEST, SESSION_NOT_FOUND, SERVER_ERROR, isInitialize } from "../mcp/jsonrpc.ts";
+import type { Sessions } from "../mcp/sessions.ts";
+import type { SseSink } from "../mcp/sse-sink.ts";
+import { StreamableSession } from "../mcp/streamable-session.ts";
+import { readBody } from "./body.ts";
+import {
+  DEFAULT_PROTOCOL_VERSION,
+  batchesAllowed,
+  checkContentType,
+  checkGetAccept,
+  checkPostAccept,
+  checkProtocolVersion,
+  primes,
+} from "./mcp-headers.ts";
+
+export interface McpRouteOptions {
+  maxBodyBytes: number;
+  jsonResponse: boolean;
+}
+
+export async function handleMcp(req: Request, server: Server<undefined>, sessions: Sessions, options: McpRouteOptions): Promise<Response> {
+  switch (req.method) {
+    case "POST":
+      return handlePost(req, server, sessions, options);
+    case "GET":
+      return handleGet(req, server, sessions);
+    case "DELETE":
+      return handleDelete(req, sessions);
+    default:
+      return new Response("method not allowed: use POST, GET or DELETE /mcp\n", { status: 405, headers: { Allow: "GET, POST, DELETE" } });
+  }
+}
+
+async function handlePost(req: Request, server: Server<undefined>, sessions: Sessions, options: McpRouteOptions): Promise<Response> {
+  checkPostAccept(req.headers.get("accept"));
+  checkContentType(req.headers.get("content-type"));
+  const headerVersion = checkProtocolVersion(req.headers.get("mcp-protocol-version"));
+  const { incoming, batch } = parseBody(await readBody(req, options.maxBodyBytes));
+  const sessionId = req.headers.get("mcp-session-id");
+
+  if (incoming.some((item) => isInitialize(item.message))) {
+    if (batch) throw new JsonRpcHttpError(400, "Invalid Request: initialize must not be part of a batch", INVALID_REQUEST);
+    if (sessionId !== null) throw new JsonRpcHttpError(400, "Bad Request: initialize must be sent without Mcp-Session-Id (this session is already initialized)");
+    if (incoming[0]!.kind !== "request") throw new JsonRpcHttpError(400, "Invalid Request: initialize must be a request", INVALID_REQUEST);
+    const session = sessions.openStreamable();
+    // No priming on initialize: the client learns the version from this very answer.
+    return answer(req, server, session, incoming, false, options.jsonResponse);
+  }
+
+  const session = find(sessions, sessionId);
+  const version = headerVersion ?? session.protocolVersion ?? DEFAULT_PROTOCOL_VERSION;
+  if (batch && !batchesAllowed(version)) {
+    throw new JsonRpcHttpError(400, `Invalid Request: JSON-RPC batches are not part of MCP ${version}`, INVALID_REQUEST);
+  }
+  session.touch();
+  if (!incoming.some((item) => item.kind === "request")) {
+    await session.accept(incoming);
+    return new Response(null, { status: 202 });
+  }
+  return answer(req, server, session, incoming, primes(version), options.jsonResponse, batch);
+}
+
+async function answer(
+  req: Request,
+  server: Server<undefined>,
+  session: StreamableSession,
+  incoming: Incoming[],
+  prime: boolean,
+  json: boolean,
+  batch = false,
+): Promise<Response> {
+  // A tool may run for minutes with nothing on the wire; Bun.serve would cut it at 10 s (oven-sh/bun#27479).
+  server.timeout(req, 0);
+  const headers = { "Mcp-Session-Id": session.id };
+  if (json) {
+    const lines = await session.collect(incoming);
+    const body = batch ? `[${lines.join(",")}]` : lines[0]!;
+    return new Response(body, { status: 200, headers: { ...headers, "Content-Type": "application/json" } });
+  }
+  return eventStream(req, await session.stream(incoming, prime), headers);
+}
+
+async function handleGet(req: Request, server: Server<undefined>, sessions: Sessions): Promise<Response> {
+  checkGetAccept(req.headers.get("accept"));
+  const headerVersion = checkProtocolVersion(req.headers.get("mcp-protocol-version"));
+  const session = find(sessions, req.headers.get("mcp-session-id"));
+  session.touch();
+  const version = headerVersion ?? session.protocolVersion ?? DEFAULT_PROTOCOL_VERSION;
+  const sink = session.open(req.headers.get("last-event-id"), primes(version));
+  server.timeout(req, 0);
+  return eventStream(req, sink, { "Mcp-Session-Id": session.id });
+}
+
+function handleDelete(req: Request, sessions: Sessions): Response {
+  checkProtocolVersion(req.headers.get("mcp-protocol-version"));
+  const session = find(sessions, req.headers.get("mcp-session-id"));
+  // The session leaves the table at once (so the next request gets 404); the child's stop
+  // (end → TERM → KILL, up to --kill-timeout) goes on without holding the client.
+  void session.close("client ended the session (DELETE)");
+  return new Response(null, { status: 204 });
+}
+
+function find(sessions: Sessions, id: string | null): StreamableSession {
+  if (id === null) throw new JsonRpcHttpError(400, "Bad Request: Mcp-Session-Id header is required", SERVER_ERROR);
+  const session = sessions.get(id);
+  if (!(session instanceof StreamableSession)) throw new JsonRpcHttpError(404, "Session not found", SESSION_NOT_FOUND);
+  return session;
+}
+
+function eventStream(req: Request, sink: SseSink, headers: Record<string, string>): Response {
+  // Two signals for one fact: Bun reports a hang-up through either, depending on timing.
+  req.signal.addEventListener("abort", () => sink.abort(), { once: true });
+  return new Response(sink.stream, {
+    status: 200,
+    headers: {
+      ...headers,
+      "Content-Type": "text/event-stream",
+      "Cache-Control": "no-cache, no-transform",
+      // nginx buffers responses unless told not to, which would hold events back.
+      "X-Accel-Buffering": "no",
+    },
+  });
+}

@@ -1,0 +1,135 @@
+/**
+ * The transport-neutral half of a bridge session: one child process, its stdout cut into
+ * JSON-RPC lines, its stdin, and the way it ends. /sse and /mcp sessions each own one and
+ * decide where the lines go.
+ *
+ *   child stdout ─▶ LineReader ─▶ onLine(line)   (awaiting backpressure() between chunks)
+ *   send(line)   ─▶ child stdin
+ *   child exits, closes stdout, or writes a line over the cap ─▶ onEnd(reason)
+ *   stop(): child.stop() (end → TERM → KILL), then up to FLUSH_GRACE_MS for stdout to drain
+ */
+import type { Logger } from "../log.ts";
+import { Child } from "./child.ts";
+import { LineReader, LineTooLongError } from "./line-reader.ts";
+
+export interface LinkConfig {
+  argv: string[];
+  env: Record<string, string | undefined>;
+  killTimeoutMs: number;
+  /** Longest stdout line forwarded; a longer one ends the session. */
+  maxLineBytes: number;
+  log: Logger;
+}
+
+export interface LinkHandlers {
+  /** One JSON line from the child's stdout. */
+  onLine(line: string): void;
+  /** The child is gone or unusable; the owner should close. Called at most once. */
+  onEnd(reason: string): void;
+  /** Resolves when the clients can take more; the child's stdout is not read meanwhile. */
+  backpressure(): Promise<void>;
+}
+
+/** After the child is stopped, how long its remaining stdout may take to reach the clients. */
+const FLUSH_GRACE_MS = 1000;
+
+export class ChildLink {
+  private readonly child: Child;
+  private readonly log: Logger;
+  private readonly startedAt = Date.now();
+  private readonly pumped: Promise<void>;
+  private stopped = false;
+  private ended = false;
+  messagesIn = 0;
+  messagesOut = 0;
+
+  /** Spawns the child (throws SpawnError). `route` names the endpoint in log lines. */
+  constructor(
+    readonly id: string,
+    route: string,
+    private readonly config: LinkConfig,
+    private readonly handlers: LinkHandlers,
+  ) {
+    this.log = config.log;
+    this.child = new Child({
+      argv: config.argv,
+      env: config.env,
+      killTimeoutMs: config.killTimeoutMs,
+      onStderrLine: (line) => this.log.debug(`session ${id} stderr: ${line}`),
+    });
+    this.pumped = this.pump();
+    void this.child.exited.then(() => this.end("child exited"));
+    this.log.info(`session ${id} opened: pid ${this.child.pid} on ${route} (${config.argv.join(" ")})`);
+  }
+
+  get pid(): number {
+    return this.child.pid;
+  }
+
+  /** Writes one JSON-RPC message (already a single line) to the child's stdin. */
+  async send(line: string): Promise<void> {
+    this.messagesIn++;
+    this.log.debug(`session ${this.id} client→child: ${line.length} bytes`);
+    await this.child.send(line);
+  }
+
+  /** Stops the child, then lets what it wrote before exiting reach onLine, but never waits forever. */
+  async stop(): Promise<void> {
+    await this.child.stop();
+    await Promise.race([this.pumped, Bun.sleep(FLUSH_GRACE_MS)]);
+    this.stopped = true;
+  }
+
+  logClosed(reason: string): void {
+    const seconds = ((Date.now() - this.startedAt) / 1000).toFixed(1);
+    const exit = this.child.exitCode !== null ? `exit code ${this.child.exitCode}` : `signal ${this.child.signalCode ?? "none"}`;
+    this.log.info(
+      `session ${this.id} closed (${reason}) after ${seconds} s: pid ${this.child.pid}, ${this.messagesIn} messages in, ${this.messagesOut} out, ${exit}`,
+    );
+    // Only a child that ended on its own has something to explain; our SIGTERM is not news.
+    if (reason === "child exited" || reason === "child closed stdout") {
+      const tail = this.child.stderrTail();
+      if (tail.length > 0) this.log.info(`session ${this.id} last stderr lines:\n  ${tail.join("\n  ")}`);
+    }
+  }
+
+  private end(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.handlers.onEnd(reason);
+  }
+
+  /** Child stdout → onLine, until EOF, the line cap, or stop(). */
+  private async pump(): Promise<void> {
+    const lines = new LineReader({
+      maxLineBytes: this.config.maxLineBytes,
+      onInvalid: (line) => this.log.warn(`session ${this.id}: child wrote a non-JSON line to stdout, dropped: ${preview(line)}`),
+    });
+    const reader = this.child.stdout.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        for (const line of lines.push(value)) this.deliver(line);
+        await this.handlers.backpressure();
+        if (this.stopped) break;
+      }
+      for (const line of lines.end()) this.deliver(line);
+    } catch (error) {
+      if (error instanceof LineTooLongError) this.log.error(`session ${this.id}: ${error.message}; ending the session`);
+      else this.log.debug(`session ${this.id}: stdout read failed:`, error);
+    } finally {
+      void reader.cancel().catch(() => {});
+    }
+    this.end("child closed stdout");
+  }
+
+  private deliver(line: string): void {
+    this.messagesOut++;
+    this.handlers.onLine(line);
+  }
+}
+
+function preview(line: string): string {
+  return JSON.stringify(line.length > 200 ? `${line.slice(0, 200)}…` : line);
+}
