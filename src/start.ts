@@ -30,7 +30,7 @@ export async function start(input: ProxyOptions = {}): Promise<ProxyHandle> {
   let publicPort = options.port;
   const app = startApp(options, socketPath.path, options.logger, () => publicPort);
   const registry = new Registry();
-  const pool = new UpstreamPool({ maxIdlePerHost: options.reuseUpstream ? 16 : 0, idleTimeoutMs: 30_000 });
+  const pool = new UpstreamPool({ maxIdlePerHost: options.reuseUpstream ? 64 : 0, idleTimeoutMs: 30_000 });
   const ctx: FrontContext = {
     options,
     log: options.logger,

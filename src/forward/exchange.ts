@@ -8,6 +8,7 @@
  * A status is sent only before the first response byte; after that a failure can only close
  * the client connection.
  */
+import { latin1Bytes } from "../bytes.ts";
 import { describeErrno, HttpError, statusForErrno } from "../errors.ts";
 import type { FrontContext } from "../front/context.ts";
 import type { Endpoint } from "../front/endpoint.ts";
@@ -80,7 +81,7 @@ export class Exchange {
     this.upstreamHead = upstreamRequestHead(head, this.target, this.upgrade);
     this.key = owner.isSelf(this.target) ? "self" : formatTarget(this.target);
     this.response = new ResponseReader(head.method, this.responseSink());
-    this.pending.push(new TextEncoder().encode(this.upstreamHead));
+    this.pending.push(latin1Bytes(this.upstreamHead));
     this.connect();
   }
 
@@ -236,7 +237,7 @@ export class Exchange {
       this.upstream?.destroy();
       this.upstream = undefined;
       clearTimeout(this.timer);
-      this.pending = [new TextEncoder().encode(this.upstreamHead)];
+      this.pending = [latin1Bytes(this.upstreamHead)];
       return this.connect(false);
     }
     if (this.responseStarted) return this.abort();
@@ -300,6 +301,7 @@ export class Exchange {
 
   private log(status: number): void {
     const { ctx, clientName } = this.owner;
+    if (ctx.log.level < 3) return; // below info: skip building the line
     const verbose = ctx.log.level >= 4;
     const path = verbose ? this.target.path : this.target.path.split("?")[0];
     const ms = Math.round(performance.now() - this.started);

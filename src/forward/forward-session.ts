@@ -148,10 +148,9 @@ export class ForwardSession implements ExchangeOwner, Closable {
           return openTunnel(this.ctx, this.client.socket, result.line.target, rest);
         }
         case "absolute": {
-          const head = this.buffer.subarray(0, result.headLength);
           this.buffer = this.buffer.subarray(result.headLength);
           try {
-            this.exchange = new Exchange(this, parseRequestHead(new TextDecoder("latin1").decode(head)));
+            this.exchange = new Exchange(this, parseRequestHead(result.head));
           } catch (error) {
             if (!(error instanceof HttpError)) throw error;
             return this.reject(error.status, error.message);

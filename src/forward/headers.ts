@@ -31,6 +31,7 @@ const framingFields = ["content-length", "transfer-encoding"];
 /** The fields that survive a hop; `keepUpgrade` keeps Upgrade for a relayed upgrade. */
 export function endToEnd(headers: HeaderField[], keepUpgrade = false): HeaderField[] {
   const named = new Set(tokens(headers, "connection"));
+  if (named.size === 0 && !headers.some(({ key }) => hopByHop.has(key))) return [...headers];
   // `Connection: content-length` must not strip the framing we framed the body by: the next hop
   // would read the body as the start of the next message (request smuggling / response desync).
   for (const framing of framingFields) named.delete(framing);

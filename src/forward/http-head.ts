@@ -37,6 +37,14 @@ function splitLines(head: string): string[] {
   return lines;
 }
 
+/** The field value: `line` from `start`, without leading and trailing SP/HTAB (OWS). */
+function trimOws(line: string, start: number): string {
+  let end = line.length;
+  while (start < end && (line.charCodeAt(start) === 32 || line.charCodeAt(start) === 9)) start++;
+  while (end > start && (line.charCodeAt(end - 1) === 32 || line.charCodeAt(end - 1) === 9)) end--;
+  return line.slice(start, end);
+}
+
 export function parseFields(lines: string[], fail: (reason: string) => never): HeaderField[] {
   const fields: HeaderField[] = [];
   for (const line of lines) {
@@ -46,7 +54,7 @@ export function parseFields(lines: string[], fail: (reason: string) => never): H
     if (colon <= 0) fail("header line without a name and colon");
     const name = line.slice(0, colon);
     if (!token.test(name)) fail("invalid header name (whitespace before the colon?)");
-    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
+    const value = trimOws(line, colon + 1);
     if (badValueChar.test(value)) fail("control character in a header value");
     fields.push({ name, key: name.toLowerCase(), value });
   }
@@ -82,11 +90,15 @@ export function parseResponseHead(head: string): ResponseHead {
 
 /** Every value of a field, comma lists split and trimmed, lower-cased. */
 export function tokens(headers: HeaderField[], key: string): string[] {
-  return headers
-    .filter((field) => field.key === key)
-    .flatMap((field) => field.value.split(","))
-    .map((item) => item.trim().toLowerCase())
-    .filter(Boolean);
+  const out: string[] = [];
+  for (const field of headers) {
+    if (field.key !== key) continue;
+    for (const item of field.value.split(",")) {
+      const token = item.trim().toLowerCase();
+      if (token) out.push(token);
+    }
+  }
+  return out;
 }
 
 /** A field we add ourselves (Via, Connection, Host). */

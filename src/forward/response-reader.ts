@@ -7,7 +7,7 @@
  *
  * Malformed heads become sink.fail(502, …); a framing error mid-body becomes sink.broken().
  */
-import { concatBytes } from "../bytes.ts";
+import { concatBytes, latin1 } from "../bytes.ts";
 import type { HttpError } from "../errors.ts";
 import { findHeadEnd } from "../front/sniff.ts";
 import { BodyFramer, type Framing } from "./body-framer.ts";
@@ -65,7 +65,7 @@ export class ResponseReader {
     let head: ResponseHead;
     let framing: Framing;
     try {
-      head = parseResponseHead(new TextDecoder("latin1").decode(buffer.subarray(0, end)));
+      head = parseResponseHead(latin1(buffer, 0, end));
       framing = responseFraming(this.method, head);
     } catch (error) {
       return this.stop(() => this.sink.fail(502, (error as HttpError).message));

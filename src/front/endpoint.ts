@@ -7,7 +7,7 @@
  * Every Bun socket we own has `{ owner }` as its data; the handlers below forward to it.
  */
 import type { Socket, SocketHandler } from "bun";
-import { concatBytes } from "../bytes.ts";
+import { concatBytes, latin1Bytes } from "../bytes.ts";
 
 export interface SocketOwner {
   onData(chunk: Uint8Array): void;
@@ -34,7 +34,6 @@ export const slotHandlers: SocketHandler<SocketSlot> = {
 };
 
 const noop = () => {};
-const encoder = new TextEncoder();
 
 
 export class Endpoint implements SocketOwner {
@@ -83,7 +82,7 @@ export class Endpoint implements SocketOwner {
   /** Writes or queues `chunk`; false when it had to queue (the caller should pause its source). */
   write(chunk: Uint8Array | string): boolean {
     if (this.closed || this.after !== "none") return false;
-    const bytes = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
+    const bytes = typeof chunk === "string" ? latin1Bytes(chunk) : chunk;
     if (this.corked) {
       this.corked.push(bytes);
       return true;

@@ -5,7 +5,7 @@
  * can destroy the response before the client reads it (RFC 9112 §9.6).
  */
 import { STATUS_CODES } from "node:http";
-import { concatBytes } from "../bytes.ts";
+import { concatBytes, latin1Bytes } from "../bytes.ts";
 import { Endpoint, type RawSocket } from "./endpoint.ts";
 
 const LINGER_MS = 2_000;
@@ -18,7 +18,7 @@ export function plainResponse(status: number, message: string): Uint8Array {
     "Content-Type: text/plain; charset=utf-8\r\n" +
     `Content-Length: ${body.length}\r\n` +
     "Connection: close\r\n\r\n";
-  return concatBytes(new TextEncoder().encode(head), body);
+  return concatBytes(latin1Bytes(head), body);
 }
 
 export function respondAndClose(socket: RawSocket, status: number, message: string, onClosed?: () => void): void {

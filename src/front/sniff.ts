@@ -9,6 +9,7 @@
  * Decides as early as it can, so garbage (a TLS ClientHello on the plain port) is refused on
  * its first byte instead of waiting for a line end that never comes.
  */
+import { latin1 } from "../bytes.ts";
 import { MAX_REQUEST_HEAD, MAX_REQUEST_LINE } from "../options.ts";
 
 export interface RequestLine {
@@ -64,7 +65,7 @@ export function sniff(buf: Uint8Array, limits: SniffLimits = defaultLimits, sear
     return buf.length > limits.maxHead ? invalid(431, "request head too large") : { kind: "incomplete" };
   }
   if (headLength > limits.maxHead) return invalid(431, "request head too large");
-  const head = new TextDecoder("latin1").decode(buf.subarray(0, headLength));
+  const head = latin1(buf, 0, headLength);
   return { kind: isConnect ? "connect" : "absolute", line, headLength, head };
 }
 
@@ -82,7 +83,7 @@ function scanMethod(buf: Uint8Array): number {
 function parseRequestLine(bytes: Uint8Array): RequestLine | undefined {
   for (const b of bytes) if (b < 0x21 && b !== SP) return undefined; // CTL, NUL, bare CR
   if (bytes.some((b) => b === 0x7f)) return undefined;
-  const text = new TextDecoder("latin1").decode(bytes);
+  const text = latin1(bytes);
   const parts = text.split(" ");
   if (parts.length !== 3) return undefined;
   const [method, target, version] = parts as [string, string, string];
