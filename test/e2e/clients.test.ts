@@ -1,41 +1,16 @@
 /** Real clients that honour HTTPS_PROXY, through the proxy, to a local TLS origin. */
 import { describe, expect, test } from "bun:test";
+import { proxyEnv, runClient } from "../helpers/run-client.ts";
 import { startTestProxy } from "../helpers/proxy.ts";
 import { startTlsOrigin } from "../helpers/tls-origin.ts";
-import { within } from "../helpers/wait.ts";
 
-/** The environment a client gets: our proxy, and no NO_PROXY from the machine to bypass it. */
-function proxyEnv(proxyUrl: string): Record<string, string | undefined> {
-  return {
-    ...process.env,
-    NO_PROXY: undefined,
-    no_proxy: undefined,
-    HTTPS_PROXY: proxyUrl,
-    https_proxy: proxyUrl,
-    HTTP_PROXY: proxyUrl,
-    http_proxy: proxyUrl,
-  };
-}
 
-async function run(cmd: string[], env: Record<string, string | undefined>): Promise<{ code: number; out: string; err: string }> {
-  const proc = Bun.spawn(cmd, { env, stdout: "pipe", stderr: "pipe" });
-  try {
-    const [out, err, code] = await within(
-      Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]),
-      15_000,
-      cmd[0],
-    );
-    return { code, out, err };
-  } finally {
-    proc.kill("SIGKILL");
-  }
-}
 
 describe("real clients through CONNECT", () => {
   test("curl -x reaches an HTTPS origin and verifies its certificate", async () => {
     await using origin = await startTlsOrigin("hello curl");
     await using proxy = await startTestProxy();
-    const result = await run(["curl", "-sS", "--max-time", "10", "--cacert", origin.caFile, "-x", proxy.url, origin.url], proxyEnv(proxy.url));
+    const result = await runClient(["curl", "-sS", "--max-time", "10", "--cacert", origin.caFile, "-x", proxy.url, origin.url], proxyEnv(proxy.url));
     expect(result.err).toBe("");
     expect(result.out).toBe("hello curl");
     expect(proxy.logs.join("")).toContain(`CONNECT 127.0.0.1:${origin.port}`);
@@ -49,7 +24,7 @@ describe("real clients through CONNECT", () => {
       "ctx = ssl.create_default_context(cafile=sys.argv[1])",
       "print(urllib.request.urlopen(sys.argv[2], context=ctx, timeout=10).read().decode(), end='')",
     ].join("\n");
-    const result = await run(["python3", "-c", script, origin.caFile, origin.url], proxyEnv(proxy.url));
+    const result = await runClient(["python3", "-c", script, origin.caFile, origin.url], proxyEnv(proxy.url));
     expect(result.err).toBe("");
     expect(result.out).toBe("hello python");
     expect(proxy.logs.join("")).toContain(`CONNECT 127.0.0.1:${origin.port}`);

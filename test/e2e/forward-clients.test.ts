@@ -6,40 +6,14 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { startHttpOrigin, okResponse, type HttpOrigin } from "../helpers/http-origin.ts";
+import { proxyEnv, runClient } from "../helpers/run-client.ts";
 import { startTestProxy, type TestProxy } from "../helpers/proxy.ts";
-import { waitFor, within } from "../helpers/wait.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 const undiciPath = `${root}node_modules/undici/index.js`;
 
-/** The environment a client gets: our proxy, and no NO_PROXY from the machine to bypass it. */
-function proxyEnv(proxyUrl: string, extra: Record<string, string> = {}): Record<string, string | undefined> {
-  return {
-    ...process.env,
-    NO_PROXY: undefined,
-    no_proxy: undefined,
-    HTTP_PROXY: proxyUrl,
-    http_proxy: proxyUrl,
-    HTTPS_PROXY: proxyUrl,
-    https_proxy: proxyUrl,
-    ...extra,
-  };
-}
 
-/** Runs a client to completion (15 s at most); the process is killed by pid whatever happens. */
-async function run(cmd: string[], env: Record<string, string | undefined>): Promise<{ code: number; out: string; err: string }> {
-  const proc = Bun.spawn(cmd, { env, stdout: "pipe", stderr: "pipe" });
-  try {
-    const [out, err, code] = await within(
-      Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]),
-      15_000,
-      cmd[0],
-    );
-    return { code, out, err };
-  } finally {
-    proc.kill("SIGKILL");
-  }
-}
 
 function nodeVersion(): [number, number] | undefined {
   const result = Bun.spawnSync(["node", "--version"], { stdout: "pipe", stderr: "ignore" });
@@ -69,12 +43,12 @@ describe("real clients through plain-HTTP forwarding", () => {
     await using origin = startHttpOrigin({ respond: reply });
     await using proxy = await startTestProxy();
     const url = `http://${origin.authority}/curl?x=1`;
-    const got = await run(["curl", "-sS", "--max-time", "10", "-x", proxy.url, url], proxyEnv(proxy.url));
+    const got = await runClient(["curl", "-sS", "--max-time", "10", "-x", proxy.url, url], proxyEnv(proxy.url));
     expect(got.err).toBe("");
     expect(got.out).toBe("origin saw GET /curl?x=1 HTTP/1.1");
     await expectForwarded(origin, proxy, "GET", "/curl?x=1");
 
-    const posted = await run(["curl", "-sS", "--max-time", "10", "-x", proxy.url, "--data-binary", "a=1&b=2", url], proxyEnv(proxy.url));
+    const posted = await runClient(["curl", "-sS", "--max-time", "10", "-x", proxy.url, "--data-binary", "a=1&b=2", url], proxyEnv(proxy.url));
     expect(posted.out).toBe("origin saw POST /curl?x=1 HTTP/1.1");
     expect(origin.requests.at(-1)!.rawBody.toString()).toBe("a=1&b=2");
   });
@@ -82,7 +56,7 @@ describe("real clients through plain-HTTP forwarding", () => {
   test("curl with http_proxy from the environment", async () => {
     await using origin = startHttpOrigin({ respond: reply });
     await using proxy = await startTestProxy();
-    const got = await run(["curl", "-sS", "--max-time", "10", `http://${origin.authority}/env`], proxyEnv(proxy.url));
+    const got = await runClient(["curl", "-sS", "--max-time", "10", `http://${origin.authority}/env`], proxyEnv(proxy.url));
     expect(got.out).toBe("origin saw GET /env HTTP/1.1");
     await expectForwarded(origin, proxy, "GET", "/env");
   });
@@ -91,7 +65,7 @@ describe("real clients through plain-HTTP forwarding", () => {
     await using origin = startHttpOrigin({ respond: reply });
     await using proxy = await startTestProxy();
     const script = "import sys, urllib.request\nprint(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode(), end='')";
-    const got = await run(["python3", "-c", script, `http://${origin.authority}/py`], proxyEnv(proxy.url));
+    const got = await runClient(["python3", "-c", script, `http://${origin.authority}/py`], proxyEnv(proxy.url));
     expect(got.err).toBe("");
     expect(got.out).toBe("origin saw GET /py HTTP/1.1");
     await expectForwarded(origin, proxy, "GET", "/py");
@@ -121,7 +95,7 @@ describe("real clients through plain-HTTP forwarding", () => {
       "  await dispatcher.close();",
       "})().catch((e) => { console.error(e); process.exit(1); });",
     ].join("\n");
-    const got = await run(["node", "-e", script, undiciPath, proxy.url, `http://${origin.authority}/node`], proxyEnv(proxy.url));
+    const got = await runClient(["node", "-e", script, undiciPath, proxy.url, `http://${origin.authority}/node`], proxyEnv(proxy.url));
     expect(got.err).toBe("");
     expect(got.out).toBe("200 origin saw GET /node HTTP/1.1");
     await expectForwarded(origin, proxy, "GET", "/node");
@@ -139,7 +113,7 @@ describe("real clients through plain-HTTP forwarding", () => {
       "  await dispatcher.close();",
       "})().catch((e) => { console.error(e); process.exit(1); });",
     ].join("\n");
-    const got = await run(["node", "-e", script, undiciPath, proxy.url, `http://${origin.authority}/tunnel`], proxyEnv(proxy.url));
+    const got = await runClient(["node", "-e", script, undiciPath, proxy.url, `http://${origin.authority}/tunnel`], proxyEnv(proxy.url));
     expect(got.out).toBe("200 origin saw GET /tunnel HTTP/1.1");
     await waitFor(() => proxy.logs.some((l) => l.includes(`CONNECT ${origin.authority}`)), 2000, "the CONNECT log line");
   });
@@ -151,7 +125,7 @@ describe("real clients through plain-HTTP forwarding", () => {
       await using origin = startHttpOrigin({ respond: reply });
       await using proxy = await startTestProxy();
       const script = "fetch(process.argv[1]).then(async (r) => process.stdout.write(await r.text())).catch((e) => { console.error(e); process.exit(1); })";
-      const got = await run(["node", "-e", script, `http://${origin.authority}/env-proxy`], proxyEnv(proxy.url, { NODE_USE_ENV_PROXY: "1" }));
+      const got = await runClient(["node", "-e", script, `http://${origin.authority}/env-proxy`], proxyEnv(proxy.url, { NODE_USE_ENV_PROXY: "1" }));
       expect(got.out).toBe("origin saw GET /env-proxy HTTP/1.1");
       await expectForwarded(origin, proxy, "GET", "/env-proxy");
     },
