@@ -206,12 +206,20 @@ export class Exchange {
       final: (head, framing) => {
         clearTimeout(this.timer);
         const client = { version: this.head.version, keepAlive: this.keepAlive, requestDone: this.requestDone };
-        const response = clientResponseHead(client, head, framing);
+        let response;
+        try {
+          response = clientResponseHead(client, head, framing);
+        } catch (error) {
+          this.fail(502, (error as HttpError).message);
+          return { decoded: false };
+        }
         this.closeClient = response.closeClient;
         this.toClient(response.head);
         return { decoded: response.dechunk };
       },
-      body: (bytes) => this.toClient(bytes),
+      body: (bytes) => {
+        if (!this.over) this.toClient(bytes); // not after final() failed the exchange
+      },
       complete: (extra) => {
         if (extra) this.closeUpstreamAfter = true;
         this.maybeFinish();

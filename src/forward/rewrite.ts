@@ -6,9 +6,10 @@
  *   upstream final  → client: end-to-end fields, our Connection decision, Via
  *   1xx / 101       → client: relayed as they are, minus hop-by-hop fields
  */
+import { HttpError } from "../errors.ts";
 import type { Framing } from "./body-framer.ts";
 import { endToEnd, serializeHead, VIA } from "./headers.ts";
-import { field, type RequestHead, type ResponseHead } from "./http-head.ts";
+import { field, tokens, type RequestHead, type ResponseHead } from "./http-head.ts";
 import type { HttpUrlTarget } from "./target.ts";
 
 export function upstreamRequestHead(head: RequestHead, target: HttpUrlTarget, upgrade: boolean): string {
@@ -32,7 +33,14 @@ export interface ClientSide {
   requestDone: boolean;
 }
 
+/** Throws HttpError(502) for a response an HTTP/1.0 client could not read (see below). */
 export function clientResponseHead(client: ClientSide, head: ResponseHead, framing: Framing): ClientResponse {
+  // HTTP/1.0 has no transfer codings: chunked can be undone here, but a coding under it (gzip,
+  // chunked) cannot be passed on unlabelled, and relabelling it Content-Encoding would change
+  // what the representation is (RFC 9112 §6.1).
+  if (client.version === "HTTP/1.0" && tokens(head.headers, "transfer-encoding").some((coding) => coding !== "chunked")) {
+    throw new HttpError(502, "the upstream response uses a transfer coding an HTTP/1.0 client cannot read");
+  }
   // A Content-Length next to Transfer-Encoding is ignored, and a sender must remove it before
   // forwarding (RFC 9112 §6.3 ¶3): a client that believed it would read the wrong body length.
   const hasTe = head.headers.some((f) => f.key === "transfer-encoding");
