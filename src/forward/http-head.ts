@@ -31,32 +31,43 @@ const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Field values: visible characters, SP, HTAB and obs-text; no CTLs (RFC 9110 §5.5).
 const badValueChar = /[\x00-\x08\x0a-\x1f\x7f]/;
 
-function splitLines(head: string): string[] {
-  const lines = head.split("\n").map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line));
-  while (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
-  return lines;
+/** One pass over the head: [first line, index where the fields start]. */
+function firstLine(head: string): [string, number] {
+  let eol = head.indexOf("\n");
+  if (eol === -1) eol = head.length;
+  const end = eol > 0 && head.charCodeAt(eol - 1) === 13 ? eol - 1 : eol;
+  return [head.slice(0, end), eol + 1];
 }
 
-/** The field value: `line` from `start`, without leading and trailing SP/HTAB (OWS). */
-function trimOws(line: string, start: number): string {
-  let end = line.length;
-  while (start < end && (line.charCodeAt(start) === 32 || line.charCodeAt(start) === 9)) start++;
-  while (end > start && (line.charCodeAt(end - 1) === 32 || line.charCodeAt(end - 1) === 9)) end--;
-  return line.slice(start, end);
+/** `head` from `start` to `end`, without leading and trailing SP/HTAB (OWS). */
+function trimOws(head: string, start: number, end: number): string {
+  while (start < end && (head.charCodeAt(start) === 32 || head.charCodeAt(start) === 9)) start++;
+  while (end > start && (head.charCodeAt(end - 1) === 32 || head.charCodeAt(end - 1) === 9)) end--;
+  return head.slice(start, end);
 }
 
-export function parseFields(lines: string[], fail: (reason: string) => never): HeaderField[] {
+/**
+ * The field lines of `head` from `at` up to the empty line, in one pass without splitting the
+ * head into line strings (this runs twice per forwarded request). A bare CR anywhere in a line
+ * fails the name or value check.
+ */
+export function parseFields(head: string, at: number, fail: (reason: string) => never): HeaderField[] {
   const fields: HeaderField[] = [];
-  for (const line of lines) {
-    if (line.startsWith(" ") || line.startsWith("\t")) fail("obsolete line folding in a header");
-    if (line.includes("\r")) fail("bare CR in a header");
-    const colon = line.indexOf(":");
-    if (colon <= 0) fail("header line without a name and colon");
-    const name = line.slice(0, colon);
+  while (at < head.length) {
+    let eol = head.indexOf("\n", at);
+    if (eol === -1) eol = head.length;
+    const end = eol > at && head.charCodeAt(eol - 1) === 13 ? eol - 1 : eol;
+    if (end === at) break; // the empty line
+    const first = head.charCodeAt(at);
+    if (first === 32 || first === 9) fail("obsolete line folding in a header");
+    const colon = head.indexOf(":", at);
+    if (colon === -1 || colon >= end) fail("header line without a name and colon");
+    const name = head.slice(at, colon);
     if (!token.test(name)) fail("invalid header name (whitespace before the colon?)");
-    const value = trimOws(line, colon + 1);
+    const value = trimOws(head, colon + 1, end);
     if (badValueChar.test(value)) fail("control character in a header value");
     fields.push({ name, key: name.toLowerCase(), value });
+    at = eol + 1;
   }
   return fields;
 }
@@ -65,27 +76,29 @@ export function parseRequestHead(head: string): RequestHead {
   const fail = (reason: string): never => {
     throw new HttpError(400, `bad request: ${reason}`);
   };
-  const [line = "", ...rest] = splitLines(head);
+  const [line, fieldsAt] = firstLine(head);
   const parts = line.split(" ");
   if (parts.length !== 3) fail("malformed request line");
   const [method, target, version] = parts as [string, string, string];
   if (!token.test(method)) fail("invalid method");
   if (!target || /[\x00-\x20\x7f]/.test(target)) fail("control character or space in the request target");
   if (version !== "HTTP/1.1" && version !== "HTTP/1.0") fail("unsupported HTTP version");
-  return { method, target, version: version as RequestHead["version"], headers: parseFields(rest, fail) };
+  return { method, target, version: version as RequestHead["version"], headers: parseFields(head, fieldsAt, fail) };
 }
+
+const statusLine = /^(HTTP\/1\.[01]) (\d{3})(?: (.*))?$/;
 
 /** A malformed upstream head is the upstream's fault: 502. */
 export function parseResponseHead(head: string): ResponseHead {
   const fail = (reason: string): never => {
     throw new HttpError(502, `bad response from upstream: ${reason}`);
   };
-  const [line = "", ...rest] = splitLines(head);
-  const match = /^(HTTP\/1\.[01]) (\d{3})(?: (.*))?$/.exec(line);
+  const [line, fieldsAt] = firstLine(head);
+  const match = statusLine.exec(line);
   if (!match) fail("malformed status line");
   const [, version, status, reason = ""] = match!;
-  if (/[\x00-\x08\x0a-\x1f\x7f]/.test(reason)) fail("control character in the reason phrase");
-  return { version: version!, status: Number(status), reason, headers: parseFields(rest, fail) };
+  if (badValueChar.test(reason)) fail("control character in the reason phrase");
+  return { version: version!, status: Number(status), reason, headers: parseFields(head, fieldsAt, fail) };
 }
 
 /** Every value of a field, comma lists split and trimmed, lower-cased. */

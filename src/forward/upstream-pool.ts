@@ -15,39 +15,43 @@ export interface PoolLimits {
 
 interface Idle {
   endpoint: Endpoint;
-  timer: Timer;
+  /** performance.now() when it was kept. */
+  since: number;
 }
 
 export class UpstreamPool implements Closable {
   private readonly idle = new Map<string, Idle[]>();
+  /** One sweep timer for the whole pool, not one per kept connection: a kept connection is per request. */
+  private sweeper: Timer | undefined;
 
   constructor(private readonly limits: PoolLimits) {}
 
-  /** A kept connection to `key`, or undefined. */
+  /** A kept connection to `key`, or undefined. The most recently kept goes first. */
   take(key: string): Endpoint | undefined {
     const list = this.idle.get(key);
     while (list && list.length > 0) {
-      const entry = list.pop()!;
-      clearTimeout(entry.timer);
-      if (!entry.endpoint.closed) return entry.endpoint;
+      const { endpoint } = list.pop()!;
+      if (!endpoint.closed) return endpoint;
     }
     return undefined;
   }
 
   /** Keeps `endpoint` for the next request to `key`, or closes it if the pool is full. */
   release(key: string, endpoint: Endpoint): void {
-    const list = this.idle.get(key) ?? [];
+    let list = this.idle.get(key);
+    if (!list) {
+      list = [];
+      this.idle.set(key, list);
+    }
     if (list.length >= this.limits.maxIdlePerHost || endpoint.closed) {
       endpoint.destroy();
       return;
     }
-    this.idle.set(key, list);
-    const entry: Idle = { endpoint, timer: setTimeout(() => drop(), this.limits.idleTimeoutMs) };
+    const entry: Idle = { endpoint, since: performance.now() };
+    const kept = list;
     const drop = () => {
-      clearTimeout(entry.timer);
-      const at = list.indexOf(entry);
-      if (at !== -1) list.splice(at, 1);
-      if (list.length === 0 && this.idle.get(key) === list) this.idle.delete(key);
+      const at = kept.indexOf(entry);
+      if (at !== -1) kept.splice(at, 1);
       endpoint.destroy();
     };
     endpoint.onChunk = drop;
@@ -56,6 +60,7 @@ export class UpstreamPool implements Closable {
     endpoint.onWritable = () => {};
     endpoint.resume();
     list.push(entry);
+    this.sweeper ??= setInterval(() => this.sweep(), Math.max(this.limits.idleTimeoutMs / 4, 10));
   }
 
   get size(): number {
@@ -65,12 +70,23 @@ export class UpstreamPool implements Closable {
   }
 
   destroy(): void {
-    for (const list of this.idle.values()) {
-      for (const entry of list) {
-        clearTimeout(entry.timer);
-        entry.endpoint.destroy();
-      }
-    }
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+    for (const list of this.idle.values()) for (const entry of list) entry.endpoint.destroy();
     this.idle.clear();
+  }
+
+  /** Closes connections kept longer than the idle timeout; stops sweeping when none is left. */
+  private sweep(): void {
+    const oldest = performance.now() - this.limits.idleTimeoutMs;
+    for (const [key, list] of this.idle) {
+      // Oldest first: `release` appends and `take` pops the newest.
+      while (list.length > 0 && list[0]!.since <= oldest) list.shift()!.endpoint.destroy();
+      if (list.length === 0) this.idle.delete(key);
+    }
+    if (this.idle.size === 0) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
   }
 }
