@@ -121,9 +121,15 @@ function find(sessions: Sessions, id: string | null): StreamableSession {
 }
 
 function eventStream(req: Request, sink: SseSink, headers: Record<string, string>): Response {
+  const body = sink.body();
   // Two signals for one fact: Bun reports a hang-up through either, depending on timing.
-  req.signal.addEventListener("abort", () => sink.abort(), { once: true });
-  return new Response(sink.stream, {
+  // A body that is already complete has no hang-up left to report. A POST's response waits
+  // up to 10 ms for its first message (SseSink.hold), so the client may be gone already.
+  if (body instanceof ReadableStream) {
+    if (req.signal.aborted) sink.abort();
+    else req.signal.addEventListener("abort", () => sink.abort(), { once: true });
+  }
+  return new Response(body, {
     status: 200,
     headers: {
       ...headers,

@@ -3,7 +3,7 @@
  * timer, and backpressure towards whoever feeds it. Used by /sse (one per session) and /mcp
  * (one per open POST or GET response).
  *
- *   send(chunk) ─▶ ReadableStream ─▶ client        every keepaliveMs ─▶ `: ping`
+ *   send(chunk) ─▶ held until body() ─▶ ReadableStream ─▶ client     every keepaliveMs ─▶ `: ping`
  *   client gone (stream cancel, or abort() from the request signal) ─▶ onGone(), once
  *
  * Writes after the end are dropped, never thrown (hono `utils/stream.ts` does the same): a
@@ -21,49 +21,61 @@ export interface SseSinkOptions {
 const HIGH_WATER = 1024 * 1024;
 
 export class SseSink {
-  readonly stream: ReadableStream<Uint8Array>;
-  private controller!: ReadableStreamDefaultController<Uint8Array>;
-  private readonly keepalive: Timer;
+  private live: ReadableStream<Uint8Array> | undefined;
+  private controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  /** What was sent before the stream existed; it becomes the stream's first chunk. */
+  private held: Uint8Array[] = [];
+  private keepalive: Timer | undefined;
   private waiters: (() => void)[] = [];
   private done = false;
-  private opening: Uint8Array | undefined;
-  private openingTimer: Timer | undefined;
+  private holdTimer: Timer | undefined;
+  private release: (() => void) | undefined;
 
-  constructor(private readonly options: SseSinkOptions) {
-    this.stream = new ReadableStream<Uint8Array>(
-      {
-        start: (controller) => void (this.controller = controller),
-        pull: () => this.wake(),
-        cancel: () => this.abort(),
-      },
-      { highWaterMark: HIGH_WATER, size: (chunk) => chunk?.byteLength ?? 0 },
-    );
-    this.keepalive = setInterval(() => this.send(encodeComment("ping")), options.keepaliveMs);
-  }
+  constructor(private readonly options: SseSinkOptions) {}
 
   /** True until the client leaves or end() is called. */
   get open(): boolean {
     return !this.done;
   }
 
+  /** The live byte stream; from its creation on, keep-alive comments run. */
+  get stream(): ReadableStream<Uint8Array> {
+    return (this.live ??= this.start());
+  }
+
   /**
-   * Bytes that must open the response, sent with the first send() if one comes within
-   * `waitMs`, else alone. Bun sends a streamed response's headers only with its first chunk,
-   * so the opening bounds how long a client waits for them, and the wait saves a write per
-   * request when the answer is quick (the common case).
+   * What a Response should carry: if the response is already over and never went live, its
+   * whole body as bytes, which Bun writes with the head in one go; otherwise the live stream.
+   * Bun 1.4 writes a streamed response's status line and headers the moment the handler
+   * returns, and the rest of its head (Date, Content-Length or Transfer-Encoding) only with
+   * the first chunk, as several small writes; a quick answer sent as bytes avoids all that.
    */
-  setOpening(chunk: Uint8Array, waitMs: number): void {
-    this.opening = chunk;
-    this.openingTimer = setTimeout(() => this.send(new Uint8Array(0)), waitMs);
+  body(): Uint8Array | ReadableStream<Uint8Array> {
+    if (this.done && !this.live) return this.takeHeld();
+    return this.stream;
+  }
+
+  /**
+   * Opens the response with `opening` and resolves when it should start: at the next send(),
+   * at the end, or after `waitMs`, whichever is first. Awaiting this before body() lets a
+   * quick answer leave in the same write as the head; the wait bounds how long a client
+   * waits for the head when the answer is slow.
+   */
+  hold(opening: Uint8Array, waitMs: number): Promise<void> {
+    this.held.push(opening);
+    return new Promise<void>((resolve) => {
+      this.release = resolve;
+      this.holdTimer = setTimeout(() => this.unhold(), waitMs);
+    });
   }
 
   /** Queues a chunk; false if the response is over. */
   send(chunk: Uint8Array): boolean {
     if (this.done) return false;
-    if (this.opening) {
-      clearTimeout(this.openingTimer);
-      chunk = chunk.length === 0 ? this.opening : Buffer.concat([this.opening, chunk]);
-      this.opening = undefined;
+    if (!this.controller) {
+      this.held.push(chunk);
+      this.unhold();
+      return true;
     }
     try {
       this.controller.enqueue(chunk);
@@ -78,7 +90,7 @@ export class SseSink {
   end(): void {
     if (!this.finish()) return;
     try {
-      this.controller.close();
+      this.controller?.close();
     } catch {
       // Already cancelled by the client.
     }
@@ -91,16 +103,48 @@ export class SseSink {
 
   /** Resolves once the client has room for more, or the response is over. */
   ready(): Promise<void> {
-    if (this.done || (this.controller.desiredSize ?? 1) > 0) return Promise.resolve();
+    if (this.done || (this.controller?.desiredSize ?? 1) > 0) return Promise.resolve();
     return new Promise<void>((resolve) => this.waiters.push(resolve)).then(() => this.ready());
+  }
+
+  // --- internal ---
+
+  private start(): ReadableStream<Uint8Array> {
+    const first = this.held.length > 0 ? this.takeHeld() : undefined;
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.controller = controller;
+          // One chunk, so the head and everything held leave in one write.
+          if (first) controller.enqueue(first);
+          if (this.done) controller.close();
+        },
+        pull: () => this.wake(),
+        cancel: () => this.abort(),
+      },
+      { highWaterMark: HIGH_WATER, size: (chunk) => chunk?.byteLength ?? 0 },
+    );
+    if (!this.done) this.keepalive = setInterval(() => this.send(encodeComment("ping")), this.options.keepaliveMs);
+    return stream;
+  }
+
+  private takeHeld(): Uint8Array {
+    const held = this.held;
+    this.held = [];
+    return held.length === 1 ? held[0]! : Buffer.concat(held);
+  }
+
+  private unhold(): void {
+    clearTimeout(this.holdTimer);
+    this.release?.();
+    this.release = undefined;
   }
 
   private finish(): boolean {
     if (this.done) return false;
-    if (this.opening) this.send(new Uint8Array(0));
     this.done = true;
     clearInterval(this.keepalive);
-    clearTimeout(this.openingTimer);
+    this.unhold();
     this.wake();
     return true;
   }

@@ -1,11 +1,14 @@
 /**
  * Server-sent events encoding (WHATWG HTML §9.2 "Server-sent events"), the framing of the
  * MCP HTTP+SSE transport (2024-11-05): `event: endpoint` first, then `event: message` with one
- * JSON-RPC message per event, and `:` comments as keep-alives.
+ * JSON-RPC message per event, and `:` comments as keep-alives. /mcp streams (Streamable HTTP)
+ * add an event id to each message and open with a priming event or a comment.
  *
  * Pure. Data containing line breaks becomes one `data:` line per line (the client joins them
  * with "\n"); an event name or comment with a line break would forge fields, so it throws.
  */
+
+import { formatEventId } from "./event-log.ts";
 
 const encoder = new TextEncoder();
 const LINE_BREAK = /\r\n|\r|\n/;
@@ -41,6 +44,22 @@ export function endpointEvent(path: string): Uint8Array {
 /** One JSON-RPC message from the child. */
 export function messageEvent(json: string): Uint8Array {
   return encodeEvent({ event: "message", data: json });
+}
+
+/** One JSON-RPC message on /mcp stream `stream`, with its event id for resumption. */
+export function streamMessage(stream: number, seq: number, json: string): Uint8Array {
+  return encodeEvent({ event: "message", id: formatEventId(stream, seq), data: json });
+}
+
+/**
+ * The first bytes of every /mcp stream. Bun completes a streamed Response's head only with its
+ * first chunk, so a stream with nothing to say yet would leave the client waiting for it.
+ * Primed (2025-11-25 and later): an id and no data, which clients record and skip, so a stream
+ * that drops before its first message can still be resumed. Older clients would try to parse
+ * that empty data as JSON, so they get a comment instead.
+ */
+export function streamOpening(stream: number, seq: number, prime: boolean): Uint8Array {
+  return prime ? encodeEvent({ id: formatEventId(stream, seq), data: "" }) : encodeComment("stream open");
 }
 
 function singleLine(field: string, value: string): string {

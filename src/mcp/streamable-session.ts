@@ -1,23 +1,25 @@
 /**
- * One /mcp client session ⇄ one child (Streamable HTTP, MCP 2025-03-26 to 2025-11-25).
+ * One /mcp client session ⇄ one child (Streamable HTTP, MCP 2025-03-26 to 2025-11-25): the
+ * child's lifecycle, the session's HTTP responses, and its replay log. Which flow a child
+ * message belongs to is the Router's call (router.ts).
  *
- *   POST with requests ─▶ a new flow (stream n ≥ 1) that holds their ids and progress tokens
- *   child line ─▶ a response: the flow holding its id (never flow 0, never two flows)
- *              ─▶ a notification with an open request's progress token: that request's flow
- *              ─▶ anything else (server requests, list_changed, logging): flow 0, the GET stream
- *   every event ─▶ EventLog (id `<flow>-<seq>`) ─▶ the flow's open response, if it has one
+ *   POST with requests ─▶ router.open() ─▶ flow n ≥ 1, answered by stream() or collect()
+ *   child line ─▶ router.route() ─▶ EventLog (id `<flow>-<seq>`) ─▶ the flow's open response, if any
+ *   GET ─▶ flow 0, or a resumption of flow n after Last-Event-ID
  *
  * A flow outlives its HTTP response: if the client drops it, later events wait in the log for
  * a GET with Last-Event-ID. Flow 0 never ends; while no GET is open, the log is its queue.
  * Idle (no open response, no request) for idleMs, the child is stopped.
  */
 import { HttpError, JsonRpcHttpError } from "../errors.ts";
+import { IdleClock } from "./idle-clock.ts";
 import { ChildLink, type LinkConfig } from "./child-link.ts";
-import { EventLog, formatEventId, parseEventId } from "./event-log.ts";
-import { INTERNAL_ERROR, errorLine, idKey, isInitialize, isObject, kindOf, notificationProgressToken, requestProgressToken } from "./jsonrpc.ts";
+import { EventLog, parseEventId } from "./event-log.ts";
 import type { Incoming } from "./incoming.ts";
+import { INTERNAL_ERROR, errorLine } from "./jsonrpc.ts";
+import { GET_FLOW, Router } from "./router.ts";
 import { SseSink } from "./sse-sink.ts";
-import { encodeComment, encodeEvent } from "./sse-writer.ts";
+import { streamMessage, streamOpening } from "./sse-writer.ts";
 
 export interface StreamableConfig extends LinkConfig {
   keepaliveMs: number;
@@ -28,13 +30,12 @@ export interface StreamableConfig extends LinkConfig {
 /** Replay log bounds per session: enough for a burst of progress and logging, not a leak. */
 export const REPLAY_EVENTS = 1000;
 export const REPLAY_CHARS = 8 * 1024 * 1024;
-/** How long a POST stream's opening waits to share a write with the first message. */
+/** How long a POST response waits for its first message before its head goes out alone. */
 const OPENING_WAIT_MS = 10;
 
+/** The I/O side of a flow; the router holds which requests it waits for. */
 interface Flow {
   no: number;
-  /** Keys of the requests whose responses this flow still waits for. */
-  pending: Set<string>;
   /** The HTTP response carrying it now, if any. */
   sink: SseSink | undefined;
   /** Seq of the last event handed to a sink. */
@@ -44,16 +45,11 @@ interface Flow {
 }
 
 export class StreamableSession {
-  /** What the child's InitializeResult negotiated. */
-  protocolVersion: string | undefined;
   private readonly link: ChildLink;
+  private readonly router = new Router();
   private readonly events = new EventLog({ maxEvents: REPLAY_EVENTS, maxChars: REPLAY_CHARS });
   private readonly flows = new Map<number, Flow>();
-  private readonly requests = new Map<string, { flow: Flow; token: string | undefined }>();
-  private readonly tokens = new Map<string, Flow>();
-  private nextFlow = 1;
-  private initKey: string | undefined;
-  private idleTimer: Timer | undefined;
+  private readonly idle: IdleClock;
   private closing: Promise<void> | undefined;
 
   /** Spawns the child (throws SpawnError); `onClose` runs as soon as the session starts closing. */
@@ -67,17 +63,22 @@ export class StreamableSession {
       onEnd: (reason) => void this.close(reason),
       backpressure: () => Promise.all([...this.flows.values()].map((flow) => flow.sink?.ready())).then(() => {}),
     });
-    this.flows.set(0, { no: 0, pending: new Set(), sink: undefined, delivered: 0 });
-    this.armIdle();
+    this.flows.set(GET_FLOW, { no: GET_FLOW, sink: undefined, delivered: 0 });
+    this.idle = new IdleClock(config.idleMs, () => this.busy(), () => void this.close(`idle for ${config.idleMs / 1000} s`));
   }
 
   get pid(): number {
     return this.link.pid;
   }
 
+  /** What the child's InitializeResult negotiated. */
+  get protocolVersion(): string | undefined {
+    return this.router.protocolVersion;
+  }
+
   /** A request arrived: the idle clock starts again. */
   touch(): void {
-    this.armIdle();
+    this.idle.touch();
   }
 
   /** Notifications and responses only: written to the child, nothing comes back on this POST. */
@@ -85,18 +86,23 @@ export class StreamableSession {
     await this.write(incoming);
   }
 
-  /** Requests: an SSE response carrying what relates to them, ending after their responses. */
+  /**
+   * Requests: an SSE response carrying what relates to them, ending after their responses.
+   * Resolves once its first message is there (or OPENING_WAIT_MS passed), so that a quick
+   * answer goes out with the head as one complete body (see SseSink.body).
+   */
   async stream(incoming: Incoming[], prime: boolean): Promise<SseSink> {
-    const flow = this.register(incoming);
+    const flow = this.register(incoming, false);
     const sink = this.attach(flow);
-    sink.setOpening(opening(flow.no, this.events.lastSeq, prime), OPENING_WAIT_MS);
+    const started = sink.hold(streamOpening(flow.no, this.events.lastSeq, prime), OPENING_WAIT_MS);
     await this.write(incoming);
+    await started;
     return sink;
   }
 
   /** Requests, --json-response: their responses as JSON lines, once all have arrived. */
   async collect(incoming: Incoming[]): Promise<string[]> {
-    const flow = this.register(incoming);
+    const flow = this.register(incoming, true);
     const answered = new Promise<string[]>((done) => (flow.json = { lines: [], done }));
     await this.write(incoming);
     return answered;
@@ -105,24 +111,24 @@ export class StreamableSession {
   /** GET: the standalone stream (replacing any open one), or a resumption after Last-Event-ID. */
   open(lastEventId: string | null, prime: boolean): SseSink {
     if (lastEventId === null) {
-      const flow = this.flows.get(0)!;
+      const flow = this.flows.get(GET_FLOW)!;
       const sink = this.attach(flow);
-      sink.send(opening(0, flow.delivered, prime));
+      sink.send(streamOpening(GET_FLOW, flow.delivered, prime));
       this.replay(flow, sink, flow.delivered);
       return sink;
     }
     const last = parseEventId(lastEventId);
-    if (!last || last.stream >= this.nextFlow) throw new JsonRpcHttpError(400, "Bad Request: Last-Event-ID is not an event id of this session");
+    if (!last || !this.router.issued(last.stream)) throw new JsonRpcHttpError(400, "Bad Request: Last-Event-ID is not an event id of this session");
     const flow = this.flows.get(last.stream);
     if (flow) {
       const sink = this.attach(flow);
-      sink.send(opening(flow.no, last.seq, false));
+      sink.send(streamOpening(flow.no, last.seq, false));
       this.replay(flow, sink, last.seq);
       return sink;
     }
     // The flow is over: replay what its client missed, then end.
     const sink = new SseSink({ keepaliveMs: this.config.keepaliveMs, onGone: () => {} });
-    for (const event of this.events.after(last.stream, last.seq)) sink.send(messageEvent(event.stream, event.seq, event.data));
+    for (const event of this.events.after(last.stream, last.seq)) sink.send(streamMessage(event.stream, event.seq, event.data));
     sink.end();
     return sink;
   }
@@ -134,38 +140,21 @@ export class StreamableSession {
   // --- internal ---
 
   private async shutdown(reason: string): Promise<void> {
-    clearTimeout(this.idleTimer);
+    this.idle.stop();
     this.onClose(this);
     await this.link.stop();
     // Whatever is unanswered now never will be: every waiting client gets an error (-32603).
     const why = reason === "child exited" || reason === "child closed stdout" ? "the MCP server exited" : `the session ended (${reason})`;
-    const unanswered = [...this.requests];
-    this.requests.clear();
-    for (const [key, { flow }] of unanswered) this.answer(flow, key, errorLine(key, INTERNAL_ERROR, `${why} before answering`));
+    for (const { flow, key, last } of this.router.abandon()) this.answer(flow, errorLine(key, INTERNAL_ERROR, `${why} before answering`), last);
     for (const flow of this.flows.values()) flow.sink?.end();
     this.link.logClosed(reason);
   }
 
-  private register(incoming: Incoming[]): Flow {
+  private register(incoming: Incoming[], json: boolean): Flow {
     if (this.closing) throw new JsonRpcHttpError(404, "Session not found: it has ended", -32001);
-    const flow: Flow = { no: this.nextFlow++, pending: new Set(), sink: undefined, delivered: 0 };
-    for (const { message, kind } of incoming) {
-      if (kind !== "request") continue;
-      const key = idKey(message.id);
-      // JSON-RPC ids must not be reused within a session while in flight; routing depends on it.
-      if (this.requests.has(key) || flow.pending.has(key)) throw new JsonRpcHttpError(400, `Bad Request: request id ${key} is already in use`, -32600);
-      flow.pending.add(key);
-    }
-    for (const { message, kind } of incoming) {
-      if (kind !== "request") continue;
-      const key = idKey(message.id);
-      const token = requestProgressToken(message);
-      this.requests.set(key, { flow, token });
-      if (token) this.tokens.set(token, flow);
-      if (isInitialize(message)) this.initKey = key;
-    }
+    const flow: Flow = { no: this.router.open(incoming, json), sink: undefined, delivered: 0 };
     this.flows.set(flow.no, flow);
-    this.armIdle();
+    this.idle.touch();
     return flow;
   }
 
@@ -178,39 +167,29 @@ export class StreamableSession {
     }
   }
 
-  /** Child → client routing (see the diagram at the top). */
+  /** A child line, wherever the router sends it. */
   private route(line: string): void {
-    const message: unknown = JSON.parse(line);
-    if (isObject(message) && kindOf(message) === "response") {
-      const key = idKey(message.id);
-      const request = this.requests.get(key);
-      if (!request) {
-        this.config.log.warn(`session ${this.id}: the child answered request id ${key}, which nothing waits for; dropped`);
-        return;
-      }
-      this.requests.delete(key);
-      if (request.token) this.tokens.delete(request.token);
-      if (key === this.initKey && isObject(message.result) && typeof message.result.protocolVersion === "string") {
-        this.protocolVersion = message.result.protocolVersion;
-      }
-      this.answer(request.flow, key, line);
-      return;
+    const route = this.router.route(line);
+    if (route.to === "nowhere") {
+      this.config.log.warn(`session ${this.id}: the child answered request id ${route.key}, which nothing waits for; dropped`);
+    } else if (route.to === "response") {
+      this.answer(route.flow, line, route.last);
+    } else {
+      this.emit(this.flows.get(route.flow)!, line);
     }
-    const token = isObject(message) && kindOf(message) === "notification" ? notificationProgressToken(message) : undefined;
-    const flow = token === undefined ? undefined : this.tokens.get(token);
-    this.emit(flow && !flow.json ? flow : this.flows.get(0)!, line);
   }
 
-  private answer(flow: Flow, key: string, line: string): void {
-    flow.pending.delete(key);
+  /** A response (or our error in its place) for `flowNo`; the last one ends the flow. */
+  private answer(flowNo: number, line: string, last: boolean): void {
+    const flow = this.flows.get(flowNo)!;
     if (flow.json) flow.json.lines.push(line);
     else this.emit(flow, line);
-    if (flow.pending.size > 0) return;
+    if (!last) return;
     this.flows.delete(flow.no);
     flow.json?.done(flow.json.lines);
     flow.sink?.end();
     flow.sink = undefined;
-    this.armIdle();
+    this.idle.touch();
   }
 
   private emit(flow: Flow, line: string): void {
@@ -219,12 +198,12 @@ export class StreamableSession {
       const owner = this.flows.get(old.stream);
       if (owner && old.seq > owner.delivered) this.config.log.warn(`session ${this.id}: replay log full, dropped an undelivered message of stream ${old.stream}`);
     }
-    if (flow.sink?.send(messageEvent(flow.no, event.seq, line))) flow.delivered = event.seq;
+    if (flow.sink?.send(streamMessage(flow.no, event.seq, line))) flow.delivered = event.seq;
   }
 
   private replay(flow: Flow, sink: SseSink, after: number): void {
     for (const event of this.events.after(flow.no, after)) {
-      if (sink.send(messageEvent(event.stream, event.seq, event.data))) flow.delivered = event.seq;
+      if (sink.send(streamMessage(event.stream, event.seq, event.data))) flow.delivered = event.seq;
     }
   }
 
@@ -235,11 +214,11 @@ export class StreamableSession {
       keepaliveMs: this.config.keepaliveMs,
       onGone: () => {
         if (flow.sink === sink) flow.sink = undefined;
-        this.armIdle();
+        this.idle.touch();
       },
     });
     flow.sink = sink;
-    this.armIdle();
+    this.idle.touch();
     return sink;
   }
 
@@ -247,25 +226,4 @@ export class StreamableSession {
     for (const flow of this.flows.values()) if (flow.sink?.open || flow.json) return true;
     return false;
   }
-
-  private armIdle(): void {
-    clearTimeout(this.idleTimer);
-    if (this.closing || this.busy()) return;
-    this.idleTimer = setTimeout(() => void this.close(`idle for ${this.config.idleMs / 1000} s`), this.config.idleMs);
-  }
-}
-
-function messageEvent(stream: number, seq: number, data: string): Uint8Array {
-  return encodeEvent({ event: "message", id: formatEventId(stream, seq), data });
-}
-
-/**
- * The first bytes of every /mcp stream. Bun sends a streamed Response's headers only with its
- * first chunk, so a stream with nothing to say yet would leave the client waiting for them.
- * Primed (2025-11-25 and later): an id and no data, which clients record and skip, so a stream
- * that drops before its first message can still be resumed. Older clients would try to parse
- * that empty data as JSON, so they get a comment instead.
- */
-function opening(stream: number, seq: number, prime: boolean): Uint8Array {
-  return prime ? encodeEvent({ id: formatEventId(stream, seq), data: "" }) : encodeComment("stream open");
 }
