@@ -10,37 +10,18 @@
  */
 import { latin1Bytes } from "../bytes.ts";
 import { describeErrno, HttpError, statusForErrno } from "../errors.ts";
-import type { FrontContext } from "../front/context.ts";
 import type { Endpoint } from "../front/endpoint.ts";
 import { pipe } from "../front/pipe.ts";
 import { plainResponse } from "../front/raw-response.ts";
 import { BodyFramer, type FramingError } from "./body-framer.ts";
-import { clientKeepsAlive, requestFraming, upstreamKeepsAlive } from "./headers.ts";
-import { tokens, type RequestHead, type ResponseHead } from "./http-head.ts";
+import type { ExchangeOwner } from "./exchange-owner.ts";
+import { upstreamKeepsAlive } from "./headers.ts";
+import type { RequestHead, ResponseHead } from "./http-head.ts";
+import { planRequest, requestLogLine } from "./request-plan.ts";
 import { ResponseReader, type ResponseSink } from "./response-reader.ts";
-import { clientResponseHead, interimHead, switchingHead, upstreamRequestHead } from "./rewrite.ts";
+import { clientResponseHead, interimHead, switchingHead } from "./rewrite.ts";
+import { formatTarget, type HttpUrlTarget } from "./target.ts";
 import { connectUpstream, type Connecting } from "./upstream-connect.ts";
-import { formatTarget, parseHttpUrl, type HttpUrlTarget } from "./target.ts";
-import type { UpstreamPool } from "./upstream-pool.ts";
-
-/** What an exchange needs from the client connection that owns it. */
-export interface ExchangeOwner {
-  ctx: FrontContext;
-  pool: UpstreamPool;
-  client: Endpoint;
-  clientName: string;
-  /** Is `target` this proxy itself? Then the internal app serves it. */
-  isSelf(target: HttpUrlTarget): boolean;
-  /** The exchange is over; `closeClient` when the client connection must close now. */
-  finished(closeClient: boolean): void;
-  /**
-   * The client socket now belongs to a raw pipe (after 101). Returns the bytes the client sent
-   * behind its upgrade request, which belong to the new protocol and go upstream first.
-   */
-  upgraded(): Uint8Array;
-  pauseClient(): void;
-  resumeClient(): void;
-}
 
 export class Exchange {
   requestDone: boolean;
@@ -71,15 +52,14 @@ export class Exchange {
     private readonly owner: ExchangeOwner,
     private readonly head: RequestHead,
   ) {
-    this.target = parseHttpUrl(head.target);
-    if (head.headers.filter((f) => f.key === "host").length > 1) throw new HttpError(400, "bad request: more than one Host field");
-    const framing = requestFraming(head);
-    this.upgrade = tokens(head.headers, "connection").includes("upgrade") && head.headers.some((f) => f.key === "upgrade");
-    this.keepAlive = clientKeepsAlive(head) && !this.upgrade;
-    this.requestBody = new BodyFramer(framing);
+    const plan = planRequest(head, (target) => owner.isSelf(target));
+    this.target = plan.target;
+    this.upgrade = plan.upgrade;
+    this.keepAlive = plan.keepAlive;
+    this.upstreamHead = plan.upstreamHead;
+    this.key = plan.key;
+    this.requestBody = new BodyFramer(plan.framing);
     this.requestDone = this.requestBody.done;
-    this.upstreamHead = upstreamRequestHead(head, this.target, this.upgrade);
-    this.key = owner.isSelf(this.target) ? "self" : formatTarget(this.target);
     this.response = new ResponseReader(head.method, this.responseSink());
     this.pending.push(latin1Bytes(this.upstreamHead));
     this.connect();
@@ -310,11 +290,7 @@ export class Exchange {
   private log(status: number): void {
     const { ctx, clientName } = this.owner;
     if (ctx.log.level < 3) return; // below info: skip building the line
-    const verbose = ctx.log.level >= 4;
-    const path = verbose ? this.target.path : this.target.path.split("?")[0];
-    const ms = Math.round(performance.now() - this.started);
-    const shown = status === 0 ? "aborted" : String(status);
-    ctx.log.info(`${clientName} ${this.head.method} ${formatTarget(this.target)}${path} ${shown} ${this.response.bodyBytes} B ${ms} ms`);
+    const ms = performance.now() - this.started;
+    ctx.log.info(requestLogLine(clientName, this.head, this.target, status, this.response.bodyBytes, ms, ctx.log.level >= 4));
   }
 }
-
