@@ -1,14 +1,21 @@
 /** Byte-array helpers shared by the socket code. */
 
-/** One array holding `parts` in order; the part itself when there is only one. */
+/** One array holding `parts` in order; the part itself when it is the only non-empty one. */
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const nonEmpty = parts.filter((part) => part.length > 0);
-  if (nonEmpty.length === 1) return nonEmpty[0]!;
   let length = 0;
-  for (const part of nonEmpty) length += part.length;
-  const out = new Uint8Array(length);
+  let only: Uint8Array | undefined;
+  let count = 0;
+  for (const part of parts) {
+    if (part.length === 0) continue;
+    length += part.length;
+    only = part;
+    count++;
+  }
+  if (count === 1) return only!;
+  // A Buffer, so latin1() on it needs no view.
+  const out = Buffer.allocUnsafe(length);
   let at = 0;
-  for (const part of nonEmpty) {
+  for (const part of parts) {
     out.set(part, at);
     at += part.length;
   }
@@ -21,7 +28,9 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
  * and TextEncoder writes UTF-8: either would change bytes 0x80–0xFF).
  */
 export function latin1(bytes: Uint8Array, start = 0, end = bytes.length): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1", start, end);
+  // Socket chunks are Buffers already; a view costs more than the decode.
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return buffer.toString("latin1", start, end);
 }
 
 export function latin1Bytes(text: string): Uint8Array {

@@ -30,8 +30,10 @@ const framingFields = ["content-length", "transfer-encoding"];
 
 /** The fields that survive a hop; `keepUpgrade` keeps Upgrade for a relayed upgrade. */
 export function endToEnd(headers: HeaderField[], keepUpgrade = false): HeaderField[] {
+  let hop = false;
+  for (const { key } of headers) if (hopByHop.has(key)) hop = true;
+  if (!hop) return headers.slice(); // no Connection field, so nothing it could name either
   const named = new Set(tokens(headers, "connection"));
-  if (named.size === 0 && !headers.some(({ key }) => hopByHop.has(key))) return [...headers];
   // `Connection: content-length` must not strip the framing we framed the body by: the next hop
   // would read the body as the start of the next message (request smuggling / response desync).
   for (const framing of framingFields) named.delete(framing);
@@ -43,8 +45,12 @@ export function endToEnd(headers: HeaderField[], keepUpgrade = false): HeaderFie
 
 /** Request framing; anything two parsers could read differently is a 400 (RFC 9112 §6.3). */
 export function requestFraming(head: RequestHead): Framing {
-  const te = head.headers.filter((f) => f.key === "transfer-encoding");
-  const cl = head.headers.filter((f) => f.key === "content-length");
+  const te: HeaderField[] = [];
+  const cl: HeaderField[] = [];
+  for (const field of head.headers) {
+    if (field.key === "transfer-encoding") te.push(field);
+    else if (field.key === "content-length") cl.push(field);
+  }
   if (te.length > 0 && cl.length > 0) throw new HttpError(400, "bad request: both Content-Length and Transfer-Encoding");
   if (te.length > 0) {
     if (head.version === "HTTP/1.0") throw new HttpError(400, "bad request: Transfer-Encoding in an HTTP/1.0 request");
@@ -64,11 +70,13 @@ export function responseFraming(method: string, head: ResponseHead): Framing {
   if (method === "HEAD" || (status >= 100 && status < 200) || status === 204 || status === 304) return { kind: "none" };
   const te = tokens(head.headers, "transfer-encoding");
   if (te.length > 0) return te[te.length - 1] === "chunked" ? { kind: "chunked" } : { kind: "close" };
-  const cl = head.headers.filter((f) => f.key === "content-length");
-  if (cl.length > 0) {
-    const values = new Set(cl.flatMap((f) => f.value.split(",").map((v) => v.trim())));
-    if (values.size !== 1) throw new HttpError(502, "bad response from upstream: conflicting Content-Length");
-    return { kind: "length", length: contentLength([...values][0]!, 502) };
+  // Repeated or comma-listed values must all agree (RFC 9110 §8.6); tokens() splits and trims.
+  const values = tokens(head.headers, "content-length");
+  if (values.length > 0 || head.headers.some((f) => f.key === "content-length")) {
+    if (values.length === 0 || values.some((value) => value !== values[0])) {
+      throw new HttpError(502, "bad response from upstream: conflicting or empty Content-Length");
+    }
+    return { kind: "length", length: contentLength(values[0]!, 502) };
   }
   return { kind: "close" };
 }

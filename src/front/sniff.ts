@@ -81,8 +81,10 @@ function scanMethod(buf: Uint8Array): number {
 
 /** `method SP request-target SP HTTP-version` (RFC 9112 §3), HTTP/1.x only. */
 function parseRequestLine(bytes: Uint8Array): RequestLine | undefined {
-  for (const b of bytes) if (b < 0x21 && b !== SP) return undefined; // CTL, NUL, bare CR
-  if (bytes.some((b) => b === 0x7f)) return undefined;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if ((b < 0x21 && b !== SP) || b === 0x7f) return undefined; // CTL, NUL, bare CR, DEL
+  }
   const text = latin1(bytes);
   const parts = text.split(" ");
   if (parts.length !== 3) return undefined;
