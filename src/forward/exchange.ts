@@ -47,6 +47,9 @@ export class Exchange {
   private corkUpstream = true;
   private timer: Timer | undefined;
   private connecting: Connecting | undefined;
+  /** Inside onUpstreamData's cork; a completion seen there is finished after the write. */
+  private feeding = false;
+  private completed = false;
 
   constructor(
     private readonly owner: ExchangeOwner,
@@ -169,11 +172,16 @@ export class Exchange {
     if (this.over) return;
     const client = this.owner.client;
     client.cork();
+    this.feeding = true;
     try {
       this.response.feed(chunk);
     } finally {
+      this.feeding = false;
       if (!client.uncork()) this.upstream?.pause();
     }
+    // The bookkeeping of a finished exchange (pool, log, next request) waits until the
+    // response bytes are on their way: it is latency the client would otherwise wait for.
+    if (this.completed) this.maybeFinish();
   }
 
   private responseSink(): ResponseSink {
@@ -202,7 +210,8 @@ export class Exchange {
       },
       complete: (extra) => {
         if (extra) this.closeUpstreamAfter = true;
-        this.maybeFinish();
+        if (this.feeding) this.completed = true;
+        else this.maybeFinish();
       },
       fail: (status, message) => this.fail(status, message),
       broken: () => this.abort(),
