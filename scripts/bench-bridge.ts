@@ -11,7 +11,7 @@
  * Figures: sequential tools/call echo round trip p50/p99 (ratios /sse/direct and /mcp//sse), 20 sessions
  * × pipelined calls (calls/s, ratio), and the proxy's RSS per idle session (children
  * excluded; the idle sessions run `cat`, since only the proxy's side is measured).
- * Rounds alternate bridged and direct so drift on a shared box hits both alike.
+ * Sequential calls interleave the three modes one call at a time; throughput rounds alternate.
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
@@ -24,8 +24,8 @@ import { join } from "node:path";
 
 const root = join(import.meta.dir, "..");
 const SERVER = [join(root, "node_modules", ".bin", "mcp-server-everything"), "stdio"];
-const ROUNDS = 4;
-const SEQUENTIAL_PER_ROUND = 100;
+/** Sequential calls per mode, interleaved one at a time across the modes. */
+const SEQUENTIAL_CALLS = 1500;
 const WARMUP_CALLS = 20;
 const SESSIONS = 20;
 const PIPELINED_PER_SESSION = 50;
@@ -46,23 +46,21 @@ export async function benchBridge(): Promise<string[]> {
   const rateDirect: number[] = [];
   const connectors = { bridged: () => connectBridged(proxy.url), mcp: () => connectMcp(proxy.url), direct: connectDirect };
   const sequentialTimes = { bridged: seqBridged, mcp: seqMcp, direct: seqDirect };
-  for (let round = 0; round < ROUNDS; round++) {
-    // The order rotates every round so drift on a shared box hits every mode alike.
-    const order = (["bridged", "mcp", "direct"] as const).map((_, i, all) => all[(i + round) % all.length]!);
-    for (const mode of order) {
-      sequentialTimes[mode].push(...(await sequential(connectors[mode])));
-      // Throughput rounds are fewer: two per mode is enough to see the ratio, and each spawns 20 servers.
-      if (round < 2 && mode !== "mcp") (mode === "bridged" ? rateBridged : rateDirect).push(await pipelined(connectors[mode]));
+  await interleaved(connectors, sequentialTimes);
+  for (let round = 0; round < 2; round++) {
+    // Throughput: two rounds per mode, the order flipped; each round spawns 20 servers.
+    for (const mode of round === 0 ? (["bridged", "direct"] as const) : (["direct", "bridged"] as const)) {
+      (mode === "bridged" ? rateBridged : rateDirect).push(await pipelined(connectors[mode]));
     }
   }
   const [bp50, bp99, dp50, dp99] = [pct(seqBridged, 50), pct(seqBridged, 99), pct(seqDirect, 50), pct(seqDirect, 99)];
   const [mp50, mp99] = [pct(seqMcp, 50), pct(seqMcp, 99)];
   lines.push(
-    `bridge: sequential echo p50 /sse ${ms(bp50)} vs direct stdio ${ms(dp50)} (×${(bp50 / dp50).toFixed(2)}), ` +
+    `bridge: sequential echo p50 /sse ${ms(bp50)} vs direct stdio ${ms(dp50)} (×${(bp50 / dp50).toFixed(2)}, added ${ms(bp50 - dp50)}, target ≤ 0.30 ms), ` +
       `p99 ${ms(bp99)} vs ${ms(dp99)} (×${(bp99 / dp99).toFixed(2)}), ${seqBridged.length} calls each`,
   );
   lines.push(
-    `bridge: sequential echo p50 /mcp ${ms(mp50)} vs /sse ${ms(bp50)} (×${(mp50 / bp50).toFixed(2)}), ` +
+    `bridge: sequential echo p50 /mcp ${ms(mp50)} vs /sse ${ms(bp50)} (×${(mp50 / bp50).toFixed(3)}, target ≤ ×1.10), ` +
       `p99 ${ms(mp99)} vs ${ms(bp99)} (×${(mp99 / bp99).toFixed(2)}); vs direct stdio p50 ×${(mp50 / dp50).toFixed(2)}`,
   );
   const [rb, rd] = [median(rateBridged), median(rateDirect)];
@@ -77,6 +75,7 @@ export async function benchBridge(): Promise<string[]> {
 // --- Load ---
 
 type Connect = () => Promise<Client>;
+type Mode = "bridged" | "mcp" | "direct";
 
 async function connectBridged(url: string): Promise<Client> {
   const client = new Client({ name: "bench", version: "1.0.0" });
@@ -98,23 +97,30 @@ async function connectDirect(): Promise<Client> {
 
 const echo = (client: Client, n: number) => client.callTool({ name: "echo", arguments: { message: `bench ${n}` } });
 
-/** Round-trip times (ms) of sequential calls on one session, after a warm-up. */
-async function sequential(connect: Connect): Promise<number[]> {
-  const client = await connect();
+/**
+ * Round-trip times (ms) of sequential calls, one session per mode open side by side and the
+ * calls interleaved one at a time (the order rotating), so that drift on a shared box hits
+ * every mode alike; blocks of calls per mode could not resolve differences of ~50 µs.
+ */
+async function interleaved(connectors: Record<Mode, Connect>, times: Record<Mode, number[]>): Promise<void> {
+  const modes: Mode[] = ["bridged", "mcp", "direct"];
+  const clients = {} as Record<Mode, Client>;
+  for (const mode of modes) clients[mode] = await connectors[mode]();
   try {
-    for (let n = 0; n < WARMUP_CALLS; n++) await step(echo(client, n), "warm-up call");
-    const times: number[] = [];
-    for (let n = 0; n < SEQUENTIAL_PER_ROUND; n++) {
-      const began = performance.now();
-      await step(echo(client, n), "sequential call");
-      times.push(performance.now() - began);
+    for (let n = 0; n < WARMUP_CALLS; n++) for (const mode of modes) await step(echo(clients[mode], n), "warm-up call");
+    for (let n = 0; n < SEQUENTIAL_CALLS; n++) {
+      for (let i = 0; i < modes.length; i++) {
+        const mode = modes[(n + i) % modes.length]!;
+        const began = performance.now();
+        await step(echo(clients[mode], n), "sequential call");
+        times[mode].push(performance.now() - began);
+      }
     }
-    return times;
   } finally {
-    // Client.close() only hangs up; without DELETE the /mcp session would live on until
-    // --session-idle and count against --max-sessions for the rounds after it.
-    if (client.transport instanceof StreamableHTTPClientTransport) await step(client.transport.terminateSession(), "DELETE /mcp");
-    await client.close();
+    // Client.close() only hangs up; without DELETE the /mcp session would live on until --session-idle.
+    const mcp = clients.mcp?.transport;
+    if (mcp instanceof StreamableHTTPClientTransport) await step(mcp.terminateSession(), "DELETE /mcp");
+    for (const mode of modes) await clients[mode]?.close();
   }
 }
 
