@@ -157,45 +157,42 @@ describe("aborts", () => {
     await waitFor(() => proxy.openConnections() === 0, 1000, "the proxy to forget the connection");
   });
 
-  test("closes the client connection when the origin aborts mid-response (no clean end, no second response)", async () => {
-    await using origin = startHttpOrigin({
-      respond: (_req, conn) => {
-        conn.write("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nhalf of it");
-        conn.destroy();
-        return undefined;
-      },
+  // The origin stops mid-body: the proxy cannot end the response cleanly, so it closes.
+  for (const cut of [
+    {
+      what: "the origin aborts mid-response (no clean end, no second response)",
+      wire: "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nhalf of it",
+      hangUp: "destroy",
+      tail: "half of it",
+    },
+    {
+      what: "a chunked response is cut off mid-chunk",
+      wire: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nshort",
+      hangUp: "end",
+      tail: "short",
+    },
+  ] as const) {
+    test(`closes the client connection when ${cut.what}`, async () => {
+      await using origin = startHttpOrigin({
+        respond: (_req, conn) => {
+          conn.write(cut.wire);
+          conn[cut.hangUp]();
+          return undefined;
+        },
+      });
+      await using proxy = await startTestProxy();
+      const client = await rawConnect(proxy.port);
+      try {
+        client.write(`GET http://${origin.authority}/ HTTP/1.1\r\n\r\n`);
+        await within(client.ended, 2000, "the proxy to close the client connection");
+        const text = client.text();
+        expect(text).toStartWith("HTTP/1.1 200 OK\r\n");
+        expect(text).toEndWith(cut.tail);
+      } finally {
+        client.close();
+      }
     });
-    await using proxy = await startTestProxy();
-    const client = await rawConnect(proxy.port);
-    try {
-      client.write(`GET http://${origin.authority}/ HTTP/1.1\r\n\r\n`);
-      await within(client.ended, 2000, "the proxy to close the client connection");
-      const text = client.text();
-      expect(text).toStartWith("HTTP/1.1 200 OK\r\n");
-      expect(text).toEndWith("half of it");
-    } finally {
-      client.close();
-    }
-  });
-
-  test("closes the client connection when a chunked response is cut off mid-chunk", async () => {
-    await using origin = startHttpOrigin({
-      respond: (_req, conn) => {
-        conn.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nshort");
-        conn.end();
-        return undefined;
-      },
-    });
-    await using proxy = await startTestProxy();
-    const client = await rawConnect(proxy.port);
-    try {
-      client.write(`GET http://${origin.authority}/ HTTP/1.1\r\n\r\n`);
-      await within(client.ended, 2000, "the proxy to close the client connection");
-      expect(client.text()).toEndWith("short");
-    } finally {
-      client.close();
-    }
-  });
+  }
 
   test("closes both sides of an exchange in flight when the proxy shuts down", async () => {
     await using origin = startHttpOrigin({ respond: () => undefined });
