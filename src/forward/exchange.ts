@@ -1,8 +1,8 @@
 /**
  * One forwarded request and its response, over one upstream connection.
  *
- *   request head ─rewrite─▶ upstream (kept one, or a new connect) ─▶ body, by its framing
- *   response head ─parse─▶ 1xx: relay, wait on │ 101: raw pipe │ final: rewritten head + body
+ *   request:  planRequest ─▶ UpstreamRequest (kept connection or new connect) ─▶ body by framing
+ *   response: ResponseReader ─▶ 1xx relayed │ 101 → relayUpgrade │ final: rewritten head + body
  *   both ended cleanly ─▶ upstream back to the pool; anything else ─▶ upstream closed
  *
  * A status is sent only before the first response byte; after that a failure can only close
@@ -11,7 +11,6 @@
 import { latin1Bytes } from "../bytes.ts";
 import { describeErrno, HttpError, statusForErrno } from "../errors.ts";
 import type { Endpoint } from "../front/endpoint.ts";
-import { pipe } from "../front/pipe.ts";
 import { plainResponse } from "../front/raw-response.ts";
 import { BodyFramer, type FramingError } from "./body-framer.ts";
 import type { ExchangeOwner } from "./exchange-owner.ts";
@@ -21,7 +20,8 @@ import { planRequest, requestLogLine } from "./request-plan.ts";
 import { ResponseReader, type ResponseSink } from "./response-reader.ts";
 import { clientResponseHead, interimHead, switchingHead } from "./rewrite.ts";
 import { formatTarget, type HttpUrlTarget } from "./target.ts";
-import { connectUpstream, type Connecting } from "./upstream-connect.ts";
+import { relayUpgrade } from "./upgrade-relay.ts";
+import { UpstreamRequest } from "./upstream-request.ts";
 
 export class Exchange {
   requestDone: boolean;
@@ -29,13 +29,9 @@ export class Exchange {
   private readonly keepAlive: boolean;
   private readonly upgrade: boolean;
   private readonly requestBody: BodyFramer;
-  private readonly upstreamHead: string;
   private readonly key: string;
   private readonly started = performance.now();
-  private upstream: Endpoint | undefined;
-  private reused = false;
-  private retried = false;
-  private pending: Uint8Array[] = [];
+  private readonly link: UpstreamRequest;
   private readonly response: ResponseReader;
   /** Bytes of a response (or of our error) have gone to the client: only a close is left to fail with. */
   private responseStarted = false;
@@ -43,10 +39,7 @@ export class Exchange {
   /** The upstream sent past its framing or said close: never reuse it. */
   private closeUpstreamAfter = false;
   private over = false;
-  /** Head and body of a request that arrived together go upstream in one write. */
-  private corkUpstream = true;
   private timer: Timer | undefined;
-  private connecting: Connecting | undefined;
   /** Inside onUpstreamData's cork; a completion seen there is finished after the write. */
   private feeding = false;
   private completed = false;
@@ -59,13 +52,16 @@ export class Exchange {
     this.target = plan.target;
     this.upgrade = plan.upgrade;
     this.keepAlive = plan.keepAlive;
-    this.upstreamHead = plan.upstreamHead;
     this.key = plan.key;
     this.requestBody = new BodyFramer(plan.framing);
     this.requestDone = this.requestBody.done;
     this.response = new ResponseReader(head.method, this.responseSink());
-    this.pending.push(latin1Bytes(this.upstreamHead));
-    this.connect();
+    this.link = new UpstreamRequest(owner.ctx, owner.pool, this.target, this.key, latin1Bytes(plan.upstreamHead), {
+      ready: (upstream) => this.attach(upstream),
+      failed: (error) => this.fail(statusForErrno(error), `cannot reach ${formatTarget(this.target)}: ${describeErrno(error)}`),
+      pauseSource: () => owner.pauseClient(),
+      resumeSource: () => owner.resumeClient(),
+    });
   }
 
   /** Takes request-body bytes from the front of `bytes`; returns how many it took. */
@@ -99,71 +95,30 @@ export class Exchange {
 
   // --- upstream connection ---
 
-  /** Sends the request bytes collected since the exchange began (see attach) in one write. */
+  /** Sends the request bytes collected since the exchange began in one write. */
   uncork(): void {
-    if (!this.corkUpstream) return;
-    this.corkUpstream = false;
-    if (this.upstream && !this.upstream.uncork()) this.owner.pauseClient();
+    this.link.uncork();
   }
 
   /** Called when the client can take more response bytes. */
   clientWritable(): void {
-    this.upstream?.resume();
+    this.link.endpoint?.resume();
   }
 
-  private connect(allowKept = true): void {
-    const kept = allowKept ? this.owner.pool.take(this.key) : undefined;
-    if (kept) {
-      this.reused = true;
-      this.attach(kept);
-      return;
-    }
-    const { ctx } = this.owner;
-    this.connecting = connectUpstream(ctx, this.target, this.key === "self");
-    this.connecting.promise.then(
-      (upstream) => {
-        this.connecting = undefined;
-        if (this.over) upstream.destroy();
-        else this.attach(upstream);
-      },
-      (error) => {
-        this.connecting = undefined;
-        if (this.over) return;
-        const name = formatTarget(this.target);
-        ctx.log.error(`${name} - ${describeErrno(error)}`);
-        this.fail(statusForErrno(error), `cannot reach ${name}: ${describeErrno(error)}`);
-      },
-    );
-  }
-
+  /** The connection is open with the request head on its way: read the response, start the clock. */
   private attach(upstream: Endpoint): void {
-    this.upstream = upstream;
     upstream.onChunk = (chunk) => this.onUpstreamData(chunk);
     upstream.onFin = () => this.onUpstreamEnd();
     upstream.onGone = (error) => this.onUpstreamEnd(error);
-    upstream.onWritable = () => this.owner.resumeClient();
-    const queued = this.pending;
-    this.pending = [];
-    upstream.cork();
-    for (const chunk of queued) upstream.write(chunk);
-    if (!this.corkUpstream && !upstream.uncork()) this.owner.pauseClient();
-    // sendUp paused the client while there was no upstream to write to; nothing else resumes
-    // it unless a write backlogged (then onWritable does), so an upload would stall here.
-    else this.owner.resumeClient();
     const timeoutMs = this.owner.ctx.options.responseTimeoutMs;
     this.timer = setTimeout(() => this.fail(504, `no response from ${this.key} within ${timeoutMs / 1000}s`), timeoutMs);
   }
 
   private sendUp(bytes: Uint8Array): void {
-    if (!this.upstream) {
-      this.pending.push(bytes.slice());
-      this.owner.pauseClient();
-      return;
-    }
     // The response timeout counts from the last request byte we sent: an upload that takes
     // longer than responseTimeoutMs is progress, not a silent upstream.
-    if (!this.response.head) this.timer?.refresh();
-    if (!this.upstream.write(bytes)) this.owner.pauseClient();
+    if (this.link.endpoint && !this.response.head) this.timer?.refresh();
+    this.link.send(bytes);
   }
 
   // --- response ---
@@ -177,7 +132,7 @@ export class Exchange {
       this.response.feed(chunk);
     } finally {
       this.feeding = false;
-      if (!client.uncork()) this.upstream?.pause();
+      if (!client.uncork()) this.link.endpoint?.pause();
     }
     // The bookkeeping of a finished exchange (pool, log, next request) waits until the
     // response bytes are on their way: it is latency the client would otherwise wait for.
@@ -220,22 +175,17 @@ export class Exchange {
 
   private toClient(bytes: Uint8Array | string): void {
     this.responseStarted = true;
-    if (!this.owner.client.write(bytes)) this.upstream?.pause();
+    if (!this.owner.client.write(bytes)) this.link.endpoint?.pause();
   }
 
   private onUpstreamEnd(error?: Error): void {
     if (this.over) return;
     this.closeUpstreamAfter = true;
     if (!error && this.response.closedCleanly()) return;
-    // Nothing came back on a kept connection: it was closed while idle; try once on a fresh one.
-    if (!this.response.begun && this.reused && !this.retried && this.requestBody.framing.kind === "none") {
-      this.retried = true;
-      this.reused = false;
-      this.upstream?.destroy();
-      this.upstream = undefined;
+    // Nothing came back (a bodiless request can be sent again): maybe a kept connection that died idle.
+    if (!this.response.begun && this.requestBody.framing.kind === "none" && this.link.retry()) {
       clearTimeout(this.timer);
-      this.pending = [latin1Bytes(this.upstreamHead)];
-      return this.connect(false);
+      return;
     }
     if (this.responseStarted) return this.abort();
     this.fail(502, `${this.key} closed the connection before responding${error ? ` (${describeErrno(error)})` : ""}`);
@@ -245,15 +195,8 @@ export class Exchange {
     if (!this.upgrade) return this.fail(502, "bad response from upstream: 101 without an upgrade request");
     clearTimeout(this.timer);
     this.over = true;
-    this.toClient(switchingHead(head));
-    if (rest.length > 0) this.owner.client.write(rest);
-    const upstream = this.upstream!;
-    const early = this.owner.upgraded();
-    if (early.length > 0) upstream.write(early);
     this.log(101);
-    pipe(this.owner.client, upstream, () => {});
-    this.owner.client.resume();
-    upstream.resume();
+    relayUpgrade(this.owner.client, this.link.endpoint!, switchingHead(head), rest, this.owner.upgraded());
   }
 
   private maybeFinish(): void {
@@ -262,7 +205,7 @@ export class Exchange {
     if (!this.requestDone) this.closeUpstreamAfter = true;
     this.over = true;
     clearTimeout(this.timer);
-    const upstream = this.upstream!;
+    const upstream = this.link.endpoint!;
     upstream.uncork();
     const head = this.response.head!;
     const reusable = this.requestDone && !this.closeUpstreamAfter && upstreamKeepsAlive(head) && this.response.framer.framing.kind !== "close";
@@ -276,8 +219,7 @@ export class Exchange {
   private stop(): void {
     this.over = true;
     clearTimeout(this.timer);
-    this.connecting?.cancel();
-    this.upstream?.destroy();
+    this.link.destroy();
   }
 
   private fail(status: number, message: string): void {
