@@ -51,6 +51,15 @@ export class JsonRpcHttpError extends HttpError {
   }
 }
 
+/** A TCP connect that took longer than allowed; shaped like the OS's own so it maps to 504. */
+export class ConnectTimeout extends Error {
+  override name = "ConnectTimeout";
+  readonly code = "ETIMEDOUT";
+  constructor() {
+    super("connect timed out");
+  }
+}
+
 /** strerror(3) wording for the codes a proxy meets, so log lines read like the OS's own. */
 const errnoText: Record<string, string> = {
   ECONNREFUSED: "Connection refused",

@@ -3,13 +3,11 @@
  * unix socket when the target is this proxy itself (no loop through our own port). A connect
  * slower than connectTimeoutMs rejects with ETIMEDOUT, which the errno table maps to 504.
  */
+import { ConnectTimeout } from "../errors.ts";
 import type { FrontContext } from "../front/context.ts";
-import { Endpoint, slotHandlers, type RawSocket, type SocketSlot } from "../front/endpoint.ts";
+import { Endpoint, slotHandlers, unowned, type RawSocket, type SocketSlot } from "../front/endpoint.ts";
 import type { Target } from "./target.ts";
 
-class ConnectTimeout extends Error {
-  readonly code = "ETIMEDOUT";
-}
 
 export interface Connecting {
   promise: Promise<Endpoint>;
@@ -20,14 +18,14 @@ export interface Connecting {
 export function connectUpstream(ctx: FrontContext, target: Target, self: boolean): Connecting {
   let cancelled = false;
   let timer: Timer | undefined;
-  const slot: SocketSlot = { owner: { onData() {}, onDrain() {}, onEnd() {}, onClose() {} } };
+  const slot: SocketSlot = { owner: unowned };
   const opening: Promise<RawSocket> = self
     ? Bun.connect({ unix: ctx.appSocket, allowHalfOpen: true, data: slot, socket: slotHandlers })
     : Bun.connect({ hostname: target.host, port: target.port, allowHalfOpen: true, data: slot, socket: slotHandlers });
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       cancelled = true;
-      reject(new ConnectTimeout("connect timed out"));
+      reject(new ConnectTimeout());
     }, ctx.options.connectTimeoutMs);
   });
   const open = opening.then((socket) => {

@@ -24,6 +24,9 @@ export interface SocketSlot {
 
 export type RawSocket = Socket<SocketSlot>;
 
+/** The owner of a socket before anyone has claimed it: ignores everything. */
+export const unowned: SocketOwner = { onData() {}, onDrain() {}, onEnd() {}, onClose() {} };
+
 /** The one handler set for every raw socket: listener and Bun.connect alike. */
 export const slotHandlers: SocketHandler<SocketSlot> = {
   data: (socket, chunk) => socket.data.owner.onData(chunk),

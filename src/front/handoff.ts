@@ -9,7 +9,8 @@
  * the internal app server). While the upstream is connecting the client is paused; whatever
  * it had already sent is kept and goes first, in order.
  */
-import { Endpoint, type RawSocket, type SocketOwner, type SocketSlot } from "./endpoint.ts";
+import { ConnectTimeout } from "../errors.ts";
+import { Endpoint, unowned, type RawSocket, type SocketOwner, type SocketSlot } from "./endpoint.ts";
 import { pipe, type PipeResult } from "./pipe.ts";
 import type { Closable, Registry } from "./registry.ts";
 
@@ -27,10 +28,6 @@ export interface HandoffOptions {
   onDone?(result: PipeResult & { client: Endpoint; upstream: Endpoint }): void;
 }
 
-/** Connection-timeout error, shaped like the OS's own so the errno table maps it to 504. */
-class ConnectTimeout extends Error {
-  readonly code = "ETIMEDOUT";
-}
 
 export function handoff(client: RawSocket, registry: Registry, options: HandoffOptions): void {
   const pending: Uint8Array[] = options.early.length > 0 ? [options.early] : [];
@@ -52,7 +49,7 @@ export function handoff(client: RawSocket, registry: Registry, options: HandoffO
   client.pause();
   registry.add(waiting);
 
-  const timer = setTimeout(() => fail(new ConnectTimeout("connect timed out"), true), options.timeoutMs);
+  const timer = setTimeout(() => fail(new ConnectTimeout(), true), options.timeoutMs);
 
   function abandon(): void {
     if (settled) return;
@@ -69,7 +66,7 @@ export function handoff(client: RawSocket, registry: Registry, options: HandoffO
   }
 
   // The upstream's slot: until linked it only has to notice an early close.
-  const slot: SocketSlot = { owner: { onData() {}, onDrain() {}, onEnd() {}, onClose: (e) => fail(e, false) } };
+  const slot: SocketSlot = { owner: { ...unowned, onClose: (e) => fail(e, false) } };
   options.connect(slot).then(
     (socket) => {
       upstreamSocket = socket;

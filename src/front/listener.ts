@@ -4,11 +4,10 @@
  */
 import { ListenError } from "../errors.ts";
 import type { FrontContext } from "./context.ts";
-import { slotHandlers, type SocketSlot } from "./endpoint.ts";
+import { slotHandlers, unowned, type SocketSlot } from "./endpoint.ts";
 import { FrontConnection } from "./connection.ts";
 import type { TCPSocketListener } from "bun";
 
-const unowned: SocketSlot["owner"] = { onData() {}, onDrain() {}, onEnd() {}, onClose() {} };
 
 export function listenFront(ctx: FrontContext): TCPSocketListener<SocketSlot> {
   const { host, port } = ctx.options;
