@@ -6,7 +6,7 @@
 import type { ArgsDef, ParsedArgs } from "citty";
 import { OptionsError } from "./errors.ts";
 import type { LogLevelName } from "./log.ts";
-import { parseBytes, parseCount, parsePort, parseSeconds, printable, type ProxyOptions } from "./options.ts";
+import { parseBytes, parseCount, parseMicroseconds, parsePort, parseSeconds, printable, type ProxyOptions } from "./options.ts";
 
 export const args = {
   port: { type: "string", alias: "p", description: "Port to listen on (0 picks a free one)", default: "28080", valueHint: "PORT" },
@@ -27,6 +27,12 @@ export const args = {
     description: "Seconds a forwarded plain-HTTP request waits for the response head (the body may take longer)",
     default: "120",
     valueHint: "SECONDS",
+  },
+  "busy-poll": {
+    type: "string",
+    description: "Microseconds the proxy keeps polling after a read instead of sleeping (saves a thread wake-up per reply; 0 = off)",
+    default: "200",
+    valueHint: "MICROSECONDS",
   },
   keepalive: { type: "string", description: "Seconds between keep-alive comments on an idle SSE stream", default: "15", valueHint: "SECONDS" },
   "json-response": { type: "boolean", description: "Answer POST /mcp requests with application/json instead of an event stream" },
@@ -124,6 +130,7 @@ export function toOptions(parsed: CliArgs, sse: string[] | undefined, own?: stri
     connectTimeoutMs: parseSeconds("--connect-timeout", parsed["connect-timeout"]),
     responseTimeoutMs: parseSeconds("--response-timeout", parsed["response-timeout"]),
     keepaliveMs: parseSeconds("--keepalive", parsed.keepalive),
+    busyPollMs: parseMicroseconds("--busy-poll", parsed["busy-poll"]),
     jsonResponse: parsed["json-response"] === true,
     sessionIdleMs: parseSeconds("--session-idle", parsed["session-idle"]),
     killTimeoutMs: parseSeconds("--kill-timeout", parsed["kill-timeout"]),

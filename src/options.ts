@@ -20,6 +20,12 @@ export interface ProxyOptions {
   responseTimeoutMs?: number;
   /** Keep upstream connections of plain-HTTP forwarding for reuse (the benchmark turns it off to compare). @default true */
   reuseUpstream?: boolean;
+  /**
+   * How long the event loop keeps polling instead of sleeping after a socket read, so that the
+   * reply it waits for is not delayed by a thread wake-up (see front/busy-poll.ts); 0 turns it off.
+   * @default 200 µs (0.2)
+   */
+  busyPollMs?: number;
   /** Answer /mcp POSTs with one application/json body instead of an event stream. @default false */
   jsonResponse?: boolean;
   /** A /mcp session with no open stream and no request for this long has its child stopped. @default 1_800_000 (30 min) */
@@ -50,6 +56,7 @@ export interface ResolvedOptions {
   headerTimeoutMs: number;
   responseTimeoutMs: number;
   reuseUpstream: boolean;
+  busyPollMs: number;
   jsonResponse: boolean;
   sessionIdleMs: number;
   keepaliveMs: number;
@@ -71,6 +78,9 @@ export const DEFAULT_PORT = 28080;
 export const DEFAULT_HOST = "127.0.0.1";
 /** The MCP SDK's own POST body cap for the SSE transport. */
 export const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
+export const DEFAULT_BUSY_POLL_MS = 0.2;
+/** Past this a busy-poll window stops saving wake-ups and only burns CPU. */
+export const MAX_BUSY_POLL_MS = 10;
 
 export function resolveOptions(options: ProxyOptions = {}): ResolvedOptions {
   const port = options.port ?? DEFAULT_PORT;
@@ -88,6 +98,7 @@ export function resolveOptions(options: ProxyOptions = {}): ResolvedOptions {
     headerTimeoutMs: positiveMs("header timeout", options.headerTimeoutMs ?? 10_000),
     responseTimeoutMs: positiveMs("response timeout", options.responseTimeoutMs ?? 120_000),
     reuseUpstream: options.reuseUpstream ?? true,
+    busyPollMs: busyPollWindow(options.busyPollMs ?? DEFAULT_BUSY_POLL_MS),
     jsonResponse: options.jsonResponse ?? false,
     sessionIdleMs: positiveMs("session idle timeout", options.sessionIdleMs ?? 1_800_000),
     keepaliveMs: positiveMs("keepalive", options.keepaliveMs ?? 15_000),
@@ -105,6 +116,11 @@ export function resolveOptions(options: ProxyOptions = {}): ResolvedOptions {
 
 function positiveMs(name: string, ms: number): number {
   if (!Number.isFinite(ms) || ms <= 0) throw new OptionsError(`${name} must be a positive number of seconds`);
+  return ms;
+}
+
+function busyPollWindow(ms: number): number {
+  if (!(ms >= 0 && ms <= MAX_BUSY_POLL_MS)) throw new OptionsError(`busy-poll window must be 0 to ${MAX_BUSY_POLL_MS * 1000} microseconds`);
   return ms;
 }
 
@@ -131,6 +147,15 @@ export function parseSeconds(flag: string, text: string): number {
 }
 
 const byteUnits: Record<string, number> = { "": 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2 };
+
+/** Microseconds as typed on the command line (`200`; `0` is off) → milliseconds. */
+export function parseMicroseconds(flag: string, text: string): number {
+  const us = Number(text);
+  if (!/^\d{1,9}$/.test(text) || us > MAX_BUSY_POLL_MS * 1000) {
+    throw new OptionsError(`invalid ${flag} "${printable(text)}": expected microseconds from 0 to ${MAX_BUSY_POLL_MS * 1000}`);
+  }
+  return us / 1000;
+}
 
 /** A size as typed on the command line (`4194304`, `512kb`, `4mb`; units are binary) → bytes. */
 export function parseBytes(flag: string, text: string): number {

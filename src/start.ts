@@ -5,6 +5,7 @@
  */
 import { startApp } from "./app/server.ts";
 import { createAppSocketPath } from "./app/socket-path.ts";
+import { BusyPoll } from "./front/busy-poll.ts";
 import type { FrontContext } from "./front/context.ts";
 import { listenFront } from "./front/listener.ts";
 import { Registry } from "./front/registry.ts";
@@ -38,6 +39,7 @@ export async function start(input: ProxyOptions = {}): Promise<ProxyHandle> {
     appSocket: socketPath.path,
     publicPort: () => publicPort,
     pool,
+    poll: new BusyPoll(options.busyPollMs),
   };
   let listener: ReturnType<typeof listenFront>;
   try {
@@ -57,6 +59,7 @@ export async function start(input: ProxyOptions = {}): Promise<ProxyHandle> {
       listener.stop(true);
       registry.closeAll();
       pool.destroy();
+      ctx.poll.stop();
       await app.stop(); // stops every bridge child too (sessions.closeAll)
       socketPath.remove();
     })());

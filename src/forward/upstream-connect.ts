@@ -18,7 +18,7 @@ export interface Connecting {
 export function connectUpstream(ctx: FrontContext, target: Target, self: boolean): Connecting {
   let cancelled = false;
   let timer: Timer | undefined;
-  const slot: SocketSlot = { owner: unowned };
+  const slot: SocketSlot = { owner: unowned, poll: ctx.poll };
   const opening: Promise<RawSocket> = self
     ? Bun.connect({ unix: ctx.appSocket, allowHalfOpen: true, data: slot, socket: slotHandlers })
     : Bun.connect({ hostname: target.host, port: target.port, allowHalfOpen: true, data: slot, socket: slotHandlers });

@@ -2,6 +2,7 @@
 import type { Logger } from "../log.ts";
 import type { ResolvedOptions } from "../options.ts";
 import type { UpstreamPool } from "../forward/upstream-pool.ts";
+import type { BusyPoll } from "./busy-poll.ts";
 import type { Registry } from "./registry.ts";
 
 export interface FrontContext {
@@ -15,4 +16,6 @@ export interface FrontContext {
   publicPort(): number;
   /** Idle upstream connections kept for plain-HTTP forwarding. */
   pool: UpstreamPool;
+  /** Keeps the loop polling for a moment after each read (--busy-poll). */
+  poll: BusyPoll;
 }

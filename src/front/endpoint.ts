@@ -8,6 +8,7 @@
  */
 import type { Socket, SocketHandler } from "bun";
 import { concatBytes, latin1Bytes } from "../bytes.ts";
+import type { BusyPoll } from "./busy-poll.ts";
 
 export interface SocketOwner {
   onData(chunk: Uint8Array): void;
@@ -20,6 +21,8 @@ export interface SocketOwner {
 
 export interface SocketSlot {
   owner: SocketOwner;
+  /** The proxy's busy poller: every read keeps its loop awake a little longer. */
+  poll?: BusyPoll;
 }
 
 export type RawSocket = Socket<SocketSlot>;
@@ -29,7 +32,11 @@ export const unowned: SocketOwner = { onData() {}, onDrain() {}, onEnd() {}, onC
 
 /** The one handler set for every raw socket: listener and Bun.connect alike. */
 export const slotHandlers: SocketHandler<SocketSlot> = {
-  data: (socket, chunk) => socket.data.owner.onData(chunk),
+  data: (socket, chunk) => {
+    const slot = socket.data;
+    slot.poll?.kick();
+    slot.owner.onData(chunk);
+  },
   drain: (socket) => socket.data.owner.onDrain(),
   end: (socket) => socket.data.owner.onEnd(),
   close: (socket, error) => socket.data.owner.onClose(error),

@@ -66,7 +66,7 @@ export function handoff(client: RawSocket, registry: Registry, options: HandoffO
   }
 
   // The upstream's slot: until linked it only has to notice an early close.
-  const slot: SocketSlot = { owner: { ...unowned, onClose: (e) => fail(e, false) } };
+  const slot: SocketSlot = { owner: { ...unowned, onClose: (e) => fail(e, false) }, poll: client.data.poll };
   options.connect(slot).then(
     (socket) => {
       upstreamSocket = socket;

@@ -17,11 +17,11 @@ export function listenFront(ctx: FrontContext): TCPSocketListener<SocketSlot> {
       port,
       allowHalfOpen: true,
       exclusive: true,
-      data: { owner: unowned },
+      data: { owner: unowned, poll: ctx.poll },
       socket: {
         ...slotHandlers,
         open: (socket) => {
-          socket.data = { owner: unowned };
+          socket.data = { owner: unowned, poll: ctx.poll };
           new FrontConnection(socket, ctx);
         },
       },

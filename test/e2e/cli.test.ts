@@ -27,6 +27,7 @@ describe("command line", () => {
     [["-p", "abc"], 'invalid port "abc"'],
     [["--port", "70000"], "invalid port 70000"],
     [["--connect-timeout", "soon"], "invalid --connect-timeout"],
+    [["--busy-poll", "20000"], "invalid --busy-poll"],
     [["--bogus"], "unknown flag --bogus"],
     [["--sse"], "--sse needs a command"],
   ] as const) {

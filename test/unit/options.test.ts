@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { parseArgs } from "citty";
 import { args, checkUnknown, splitSse, toOptions, type CliArgs } from "../../src/cli-args.ts";
 import { OptionsError } from "../../src/errors.ts";
-import { parsePort, parseSeconds, resolveOptions } from "../../src/options.ts";
+import { parseMicroseconds, parsePort, parseSeconds, resolveOptions } from "../../src/options.ts";
 
 const parse = (argv: string[]) => parseArgs(argv, args) as unknown as CliArgs;
 
@@ -23,6 +23,15 @@ describe("options", () => {
     expect(parseSeconds("--connect-timeout", "0.5")).toBe(500);
     for (const bad of ["0", "-1", "soon", "1e3", ""]) expect(() => parseSeconds("--x", bad)).toThrow(OptionsError);
   });
+
+  test("the busy-poll window is 200 µs by default, given in microseconds, 0 (off) to 10 ms", () => {
+    expect(resolveOptions({}).busyPollMs).toBe(0.2);
+    expect(parseMicroseconds("--busy-poll", "0")).toBe(0);
+    expect(parseMicroseconds("--busy-poll", "10000")).toBe(10);
+    for (const bad of ["-1", "10001", "0.5", "fast", ""]) expect(() => parseMicroseconds("--busy-poll", bad)).toThrow(OptionsError);
+    expect(() => resolveOptions({ busyPollMs: 11 })).toThrow(OptionsError);
+    expect(() => resolveOptions({ busyPollMs: Number.NaN })).toThrow(OptionsError);
+  });
 });
 
 describe("command-line flags", () => {
@@ -34,8 +43,9 @@ describe("command-line flags", () => {
   });
 
   test("flags become options in one place", () => {
-    expect(toOptions(parse(["-p", "9000", "--connect-timeout", "2"]), ["x"])).toMatchObject({
+    expect(toOptions(parse(["-p", "9000", "--connect-timeout", "2", "--busy-poll", "50"]), ["x"])).toMatchObject({
       port: 9000,
+      busyPollMs: 0.05,
       host: "127.0.0.1",
       connectTimeoutMs: 2000,
       sse: ["x"],
