@@ -3,8 +3,12 @@ import { HttpError } from "../errors.ts";
 
 export async function readBody(req: Request, max: number): Promise<string> {
   const tooLarge = () => new HttpError(413, `request body is larger than ${max} bytes (--max-body)`);
-  const declared = Number(req.headers.get("content-length") ?? Number.NaN);
-  if (declared > max) throw tooLarge();
+  const length = req.headers.get("content-length");
+  if (length !== null) {
+    // A declared length bounds the body (Bun reads no further): one native read, no stream.
+    if (Number(length) > max) throw tooLarge();
+    return req.text();
+  }
   if (!req.body) return "";
   const chunks: Uint8Array[] = [];
   let total = 0;
