@@ -8,7 +8,6 @@
  *   DELETE ─▶ child stopped ─▶ 204, then 404
  *   no session header ─▶ 400 · unknown or ended session ─▶ 404 (clients re-initialize on 404)
  */
-import type { Server } from "bun";
 import { JsonRpcHttpError } from "../errors.ts";
 import { parseBody, type Incoming } from "../mcp/incoming.ts";
 import { INVALID_REQUEST, SESSION_NOT_FOUND, SERVER_ERROR, isInitialize } from "../mcp/jsonrpc.ts";
@@ -31,12 +30,12 @@ export interface McpRouteOptions {
   jsonResponse: boolean;
 }
 
-export async function handleMcp(req: Request, server: Server<undefined>, sessions: Sessions, options: McpRouteOptions): Promise<Response> {
+export async function handleMcp(req: Request, sessions: Sessions, options: McpRouteOptions): Promise<Response> {
   switch (req.method) {
     case "POST":
-      return handlePost(req, server, sessions, options);
+      return handlePost(req, sessions, options);
     case "GET":
-      return handleGet(req, server, sessions);
+      return handleGet(req, sessions);
     case "DELETE":
       return handleDelete(req, sessions);
     default:
@@ -44,7 +43,7 @@ export async function handleMcp(req: Request, server: Server<undefined>, session
   }
 }
 
-async function handlePost(req: Request, server: Server<undefined>, sessions: Sessions, options: McpRouteOptions): Promise<Response> {
+async function handlePost(req: Request, sessions: Sessions, options: McpRouteOptions): Promise<Response> {
   checkPostAccept(req.headers.get("accept"));
   checkContentType(req.headers.get("content-type"));
   const headerVersion = checkProtocolVersion(req.headers.get("mcp-protocol-version"));
@@ -57,7 +56,7 @@ async function handlePost(req: Request, server: Server<undefined>, sessions: Ses
     if (incoming[0]!.kind !== "request") throw new JsonRpcHttpError(400, "Invalid Request: initialize must be a request", INVALID_REQUEST);
     const session = sessions.openStreamable();
     // No priming on initialize: the client learns the version from this very answer.
-    return answer(req, server, session, incoming, false, options.jsonResponse);
+    return answer(req, session, incoming, false, options.jsonResponse);
   }
 
   const session = find(sessions, sessionId);
@@ -70,20 +69,17 @@ async function handlePost(req: Request, server: Server<undefined>, sessions: Ses
     await session.accept(incoming);
     return new Response(null, { status: 202 });
   }
-  return answer(req, server, session, incoming, primes(version), options.jsonResponse, batch);
+  return answer(req, session, incoming, primes(version), options.jsonResponse, batch);
 }
 
 async function answer(
   req: Request,
-  server: Server<undefined>,
   session: StreamableSession,
   incoming: Incoming[],
   prime: boolean,
   json: boolean,
   batch = false,
 ): Promise<Response> {
-  // A tool may run for minutes with nothing on the wire; Bun.serve would cut it at 10 s (oven-sh/bun#27479).
-  server.timeout(req, 0);
   const headers = { "Mcp-Session-Id": session.id };
   if (json) {
     const lines = await session.collect(incoming);
@@ -93,14 +89,13 @@ async function answer(
   return eventStream(req, await session.stream(incoming, prime), headers);
 }
 
-async function handleGet(req: Request, server: Server<undefined>, sessions: Sessions): Promise<Response> {
+async function handleGet(req: Request, sessions: Sessions): Promise<Response> {
   checkGetAccept(req.headers.get("accept"));
   const headerVersion = checkProtocolVersion(req.headers.get("mcp-protocol-version"));
   const session = find(sessions, req.headers.get("mcp-session-id"));
   session.touch();
   const version = headerVersion ?? session.protocolVersion ?? DEFAULT_PROTOCOL_VERSION;
   const sink = session.open(req.headers.get("last-event-id"), primes(version));
-  server.timeout(req, 0);
   return eventStream(req, sink, { "Mcp-Session-Id": session.id });
 }
 

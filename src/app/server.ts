@@ -24,6 +24,14 @@ export interface AppServer {
   stop(): Promise<void>;
 }
 
+/**
+ * No idle timeout: a quiet event stream, or a request whose tool runs for minutes, is not a
+ * dead connection. Bun's default (10 s) would cut them, and on a unix socket Bun ignores the
+ * per-request server.timeout(req, 0) (measured with Bun 1.4.5; over TCP it works). Bun's
+ * typings allow idleTimeout only beside hostname/port, but it honours it on a unix socket too.
+ */
+const noIdleTimeout = { idleTimeout: 0 } as {};
+
 /** A stdout line longer than this ends its session (the SDK's ReadBuffer caps at 10 MiB). */
 export const MAX_STDOUT_LINE = 16 * 1024 * 1024;
 
@@ -48,17 +56,18 @@ export function startApp(options: ResolvedOptions, socketPath: string, log: Logg
 
   const server: Server<undefined> = Bun.serve({
     unix: socketPath,
+    ...noIdleTimeout,
     routes: {
       "/healthz": { GET: () => Response.json({ status: "ok" }) },
-      "/mcp": (req, srv) => {
+      "/mcp": (req) => {
         if (!sessions) throw new HttpError(400, bridgeOff);
-        return bridge(req, policy, () => handleMcp(req, srv, sessions, { maxBodyBytes: options.maxBodyBytes, jsonResponse: options.jsonResponse }));
+        return bridge(req, policy, () => handleMcp(req, sessions, { maxBodyBytes: options.maxBodyBytes, jsonResponse: options.jsonResponse }));
       },
-      "/sse": (req, srv) => {
+      "/sse": (req) => {
         if (!sessions) throw new HttpError(400, bridgeOff);
         return bridge(req, policy, () => {
           if (req.method !== "GET") return textResponse(405, "method not allowed: use GET /sse", { Allow: "GET" });
-          return handleSse(req, srv, sessions);
+          return handleSse(req, sessions);
         });
       },
       "/messages": (req) => {

@@ -5,13 +5,10 @@
  *              first event `endpoint` → /messages?session_id=<uuid>, then the child's messages
  *   client hangs up (stream cancel or request abort) ─▶ session.close()
  */
-import type { Server } from "bun";
 import type { Sessions } from "../mcp/sessions.ts";
 
-export function handleSse(req: Request, server: Server<undefined>, sessions: Sessions): Response {
+export function handleSse(req: Request, sessions: Sessions): Response {
   const session = sessions.openSse();
-  // Bun.serve closes a connection idle for 10 s, a quiet event stream included (oven-sh/bun#27479).
-  server.timeout(req, 0);
   // Two signals for one fact: Bun reports a hang-up through either, depending on timing.
   req.signal.addEventListener("abort", () => session.sink.abort(), { once: true });
   return new Response(session.stream, {

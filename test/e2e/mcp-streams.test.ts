@@ -4,7 +4,7 @@ import { processGone, sessionPids } from "../helpers/mcp-children.ts";
 import { echoServer } from "../helpers/mcp-servers.ts";
 import { mcpHttp, type McpStream } from "../helpers/mcp-http.ts";
 import { startTestProxy } from "../helpers/proxy.ts";
-import { waitFor, within } from "../helpers/wait.ts";
+import { letTimePass, waitFor, within } from "../helpers/wait.ts";
 
 const progress = (token: string | number, n: number) => ({ jsonrpc: "2.0", method: "notifications/progress", params: { progressToken: token, progress: n } });
 const log = (text: string) => ({ jsonrpc: "2.0", method: "notifications/message", params: { level: "info", data: text } });
@@ -127,17 +127,38 @@ describe("resumability", () => {
   });
 });
 
-describe("keep-alive", () => {
-  test("holds a quiet POST stream past Bun's 10 s idle timeout with keep-alive comments", async () => {
-    await using proxy = await startTestProxy({ sse: echoServer(), keepaliveMs: 1000 });
+describe("quiet streams", () => {
+  test("every /mcp stream gets a `: ping` comment every --keepalive", async () => {
+    await using proxy = await startTestProxy({ sse: echoServer(), keepaliveMs: 200 });
     await using client = mcpHttp(proxy.url);
     await client.initialize();
     const get = await client.get();
     const post = await client.postStream({ jsonrpc: "2.0", id: 1, method: "fixture/hold" });
-    await waitFor(() => post.comments.filter((c) => c === "ping").length >= 11, 14_000, "11 keep-alives on the POST stream");
-    expect(get.comments.filter((c) => c === "ping").length).toBeGreaterThanOrEqual(10);
+    const pings = (stream: McpStream) => stream.comments.filter((c) => c === "ping").length;
+    await waitFor(() => pings(post) >= 3 && pings(get) >= 3, 3000, "3 keep-alives on each stream");
     await client.post({ jsonrpc: "2.0", method: "fixture/release" });
     expect(await data(post)).toEqual([{ jsonrpc: "2.0", id: 1, result: { released: true } }]);
+  });
+
+  test("a waiting POST stream, the GET stream and a waiting --json-response POST live through 12 s of silence", async () => {
+    await using streaming = await startTestProxy({ sse: echoServer(), keepaliveMs: 60_000 });
+    await using json = await startTestProxy({ sse: echoServer(), keepaliveMs: 60_000, jsonResponse: true });
+    await using a = mcpHttp(streaming.url);
+    await using b = mcpHttp(json.url);
+    await a.initialize();
+    await b.initialize();
+    const get = await a.get();
+    const post = await a.postStream({ jsonrpc: "2.0", id: 1, method: "fixture/hold" });
+    const held = b.post({ jsonrpc: "2.0", id: 1, method: "fixture/hold" });
+    await letTimePass(12_500);
+    // Nothing crossed the connections meanwhile but their opening comments.
+    expect([...post.comments, ...get.comments]).toEqual(["stream open", "stream open"]);
+    await a.post({ jsonrpc: "2.0", method: "fixture/release" });
+    await b.post({ jsonrpc: "2.0", method: "fixture/release" });
+    expect(await data(post)).toEqual([{ jsonrpc: "2.0", id: 1, result: { released: true } }]);
+    expect(await (await held).json()).toEqual({ jsonrpc: "2.0", id: 1, result: { released: true } });
+    await a.postStream({ jsonrpc: "2.0", id: 2, method: "fixture/emit", params: { messages: [log("still here")] } });
+    expect(JSON.parse((await get.next()).data)).toEqual(log("still here"));
   }, 25_000);
 });
 

@@ -5,7 +5,7 @@ import { processGone, sessionPids } from "../helpers/mcp-children.ts";
 import { echoServer, everythingServer } from "../helpers/mcp-servers.ts";
 import { startTestProxy } from "../helpers/proxy.ts";
 import { openSse } from "../helpers/sse-client.ts";
-import { waitFor, within } from "../helpers/wait.ts";
+import { letTimePass, waitFor, within } from "../helpers/wait.ts";
 
 async function connectSdk(url: string, name = "test-client"): Promise<Client & AsyncDisposable> {
   const client = new Client({ name, version: "1.0.0" });
@@ -68,11 +68,18 @@ describe("SSE stream", () => {
     expect(b.sessionId).not.toBe(a.sessionId);
   });
 
-  test("stays open past Bun's 10 s idle timeout with keep-alive comments flowing", async () => {
-    await using proxy = await startTestProxy({ sse: echoServer(), keepaliveMs: 1000 });
+  test("sends a `: ping` comment every --keepalive on a quiet stream", async () => {
+    await using proxy = await startTestProxy({ sse: echoServer(), keepaliveMs: 200 });
     await using sse = await openSse(proxy.url);
-    await waitFor(() => sse.comments.length >= 11, 14_000, "11 keep-alives (11 s of quiet)");
+    await waitFor(() => sse.comments.length >= 3, 3000, "3 keep-alive comments");
     expect(sse.comments.every((comment) => comment === "ping")).toBe(true);
+  });
+
+  test("stays open through 12 s of silence, past Bun's 10 s idle timeout", async () => {
+    await using proxy = await startTestProxy({ sse: echoServer(), keepaliveMs: 60_000 });
+    await using sse = await openSse(proxy.url);
+    await letTimePass(12_500);
+    expect(sse.comments).toEqual([]); // nothing crossed the connection meanwhile
     expect((await sse.post({ ...call, id: 1 })).status).toBe(202);
     expect((await sse.response_(1)).result.content[0].text).toBe("Echo: hi");
   }, 25_000);

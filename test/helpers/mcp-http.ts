@@ -60,10 +60,11 @@ export function mcpHttp(baseUrl: string): McpHttp {
       const response = await request("POST", initializeRequest(1, protocolVersion), {});
       if (response.status !== 200) throw new Error(`initialize answered ${response.status}: ${await response.text()}`);
       client.sessionId = response.headers.get("mcp-session-id") ?? undefined;
-      const [event] = await stream(response).rest();
+      // An event stream, or one JSON body with --json-response.
+      const result = response.headers.get("content-type") === "application/json" ? await response.json() : JSON.parse((await stream(response).rest())[0]!.data);
       const accepted = await request("POST", { jsonrpc: "2.0", method: "notifications/initialized" }, { "MCP-Protocol-Version": protocolVersion });
       if (accepted.status !== 202) throw new Error(`notifications/initialized answered ${accepted.status}`);
-      return JSON.parse(event!.data);
+      return result;
     },
     close: () => aborts.forEach((abort) => abort.abort()),
     [Symbol.asyncDispose]: async () => client.close(),

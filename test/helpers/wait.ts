@@ -12,6 +12,14 @@ export async function waitFor<T>(probe: () => T | Promise<T>, timeoutMs: number,
   }
 }
 
+/**
+ * Lets `ms` pass. Only for a test whose subject is a span of time (a connection that must
+ * outlive a quiet spell); waiting for an event is waitFor's job.
+ */
+export function letTimePass(ms: number): Promise<void> {
+  return Bun.sleep(ms);
+}
+
 /** Rejects after `ms` unless `promise` settles first. */
 export function within<T>(promise: Promise<T>, ms: number, what = "operation"): Promise<T> {
   let timer: Timer;
