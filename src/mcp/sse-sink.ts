@@ -29,6 +29,8 @@ export class SseSink {
   private waiters: (() => void)[] = [];
   private done = false;
   private holdTimer: Timer | undefined;
+  /** hold()'s opening, sent only if the wait ends before the first message. */
+  private opening: Uint8Array | undefined;
   private release: (() => void) | undefined;
 
   constructor(private readonly options: SseSinkOptions) {}
@@ -56,16 +58,17 @@ export class SseSink {
   }
 
   /**
-   * Opens the response with `opening` and resolves when it should start: at the next send(),
-   * at the end, or after `waitMs`, whichever is first. Awaiting this before body() lets a
-   * quick answer leave in the same write as the head; the wait bounds how long a client
-   * waits for the head when the answer is slow.
+   * Resolves when the response should start: at the next send(), at the end, or after
+   * `waitMs`, whichever is first. Awaiting this before body() lets a quick answer leave in the
+   * same write as the head; the wait bounds how long a client waits for the head when the
+   * answer is slow. Only a response that has to start before its first message begins with
+   * `opening`: one that starts with a message needs no priming and no placeholder.
    */
   hold(opening: Uint8Array, waitMs: number): Promise<void> {
-    this.held.push(opening);
+    this.opening = opening;
     return new Promise<void>((resolve) => {
       this.release = resolve;
-      this.holdTimer = setTimeout(() => this.unhold(), waitMs);
+      this.holdTimer = setTimeout(() => this.openEmpty(), waitMs);
     });
   }
 
@@ -73,6 +76,7 @@ export class SseSink {
   send(chunk: Uint8Array): boolean {
     if (this.done) return false;
     if (!this.controller) {
+      this.opening = undefined;
       this.held.push(chunk);
       this.unhold();
       return true;
@@ -132,6 +136,13 @@ export class SseSink {
     const held = this.held;
     this.held = [];
     return held.length === 1 ? held[0]! : Buffer.concat(held);
+  }
+
+  /** The wait is over and nothing came: the response starts with its opening. */
+  private openEmpty(): void {
+    if (this.opening) this.held.unshift(this.opening);
+    this.opening = undefined;
+    this.unhold();
   }
 
   private unhold(): void {

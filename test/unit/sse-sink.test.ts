@@ -1,4 +1,7 @@
-/** SseSink's held opening: a quick answer leaves as one complete body, a slow one as a stream. */
+/**
+ * SseSink's hold: a quick answer leaves as one complete body, a slow one as a stream. Only a
+ * response that starts before its first message begins with the opening.
+ */
 import { describe, expect, test } from "bun:test";
 import { SseSink } from "../../src/mcp/sse-sink.ts";
 import { within } from "../helpers/wait.ts";
@@ -11,7 +14,7 @@ function sink(onGone = () => {}): SseSink {
 }
 
 describe("SseSink", () => {
-  test("returns an answer that ends within the hold as bytes (one write with the head), opening first", async () => {
+  test("returns an answer that ends within the hold as bytes (one write with the head), without the opening", async () => {
     const s = sink();
     const started = s.hold(bytes("open;"), 5_000);
     s.send(bytes("answer;"));
@@ -19,7 +22,7 @@ describe("SseSink", () => {
     await within(started, 1000, "hold released by the answer");
     const body = s.body();
     expect(body).toBeInstanceOf(Uint8Array);
-    expect(await text(body)).toBe("open;answer;");
+    expect(await text(body)).toBe("answer;");
   });
 
   test("returns a live stream after the wait when nothing came, and keeps feeding it", async () => {
@@ -32,7 +35,7 @@ describe("SseSink", () => {
     expect(await text(body)).toBe("open;late;");
   });
 
-  test("returns a live stream, held bytes as its first chunk, when the flow goes on after its first message", async () => {
+  test("returns a live stream, its first message as the first chunk, when the flow goes on after it", async () => {
     const s = sink();
     const started = s.hold(bytes("open;"), 5_000);
     s.send(bytes("progress;"));
@@ -40,7 +43,7 @@ describe("SseSink", () => {
     const body = s.body() as ReadableStream<Uint8Array>;
     expect(body).toBeInstanceOf(ReadableStream);
     const reader = body.getReader();
-    expect(new TextDecoder().decode((await reader.read()).value)).toBe("open;progress;");
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("progress;");
     s.send(bytes("answer;"));
     s.end();
     expect(new TextDecoder().decode((await reader.read()).value)).toBe("answer;");
