@@ -67,10 +67,10 @@ export class ChildLink {
   }
 
   /** Writes one JSON-RPC message (already a single line) to the child's stdin. */
-  async send(line: string): Promise<void> {
+  send(line: string): Promise<void> {
     this.messagesIn++;
-    this.log.debug(`session ${this.id} client→child: ${line.length} bytes`);
-    await this.child.send(line);
+    if (this.log.level >= 4) this.log.debug(`session ${this.id} client→child: ${line.length} bytes`);
+    return this.child.send(line);
   }
 
   /** Stops the child, then lets what it wrote before exiting reach onLine, but never waits forever. */

@@ -93,9 +93,12 @@ export class StreamableSession {
    */
   async stream(incoming: Incoming[], prime: boolean): Promise<SseSink> {
     const flow = this.register(incoming, false);
+    // The child gets the request first, and the response is set up while it works: its answer
+    // cannot be read before this function yields.
+    const written = this.write(incoming);
     const sink = this.attach(flow);
     const started = sink.hold(streamOpening(flow.no, this.events.lastSeq, prime), OPENING_WAIT_MS);
-    await this.write(incoming);
+    await written;
     await started;
     return sink;
   }
@@ -103,8 +106,9 @@ export class StreamableSession {
   /** Requests, --json-response: their responses as JSON lines, once all have arrived. */
   async collect(incoming: Incoming[]): Promise<string[]> {
     const flow = this.register(incoming, true);
+    const written = this.write(incoming);
     const answered = new Promise<string[]>((done) => (flow.json = { lines: [], done }));
-    await this.write(incoming);
+    await written;
     return answered;
   }
 
