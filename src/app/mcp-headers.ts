@@ -24,8 +24,12 @@ function acceptsType(types: string[], type: string): boolean {
   return types.includes(type) || types.includes("*/*") || types.includes(`${type.split("/")[0]}/*`);
 }
 
+/** What the SDKs send: checked without parsing. */
+const SDK_ACCEPT = "application/json, text/event-stream";
+
 /** POST: the client must take both a JSON body and an event stream. */
 export function checkPostAccept(accept: string | null): void {
+  if (accept === SDK_ACCEPT) return;
   const types = accepted(accept);
   if (!acceptsType(types, "application/json") || !acceptsType(types, "text/event-stream")) {
     throw new JsonRpcHttpError(406, "Not Acceptable: Accept must include both application/json and text/event-stream");
@@ -40,7 +44,7 @@ export function checkGetAccept(accept: string | null): void {
 }
 
 export function checkContentType(contentType: string | null): void {
-  if (accepted(contentType)[0] !== "application/json") {
+  if (contentType !== "application/json" && accepted(contentType)[0] !== "application/json") {
     throw new JsonRpcHttpError(415, "Unsupported Media Type: Content-Type must be application/json");
   }
 }
