@@ -30,7 +30,7 @@ export interface McpRouteOptions {
   jsonResponse: boolean;
 }
 
-export async function handleMcp(req: Request, sessions: Sessions, options: McpRouteOptions): Promise<Response> {
+export function handleMcp(req: Request, sessions: Sessions, options: McpRouteOptions): Promise<Response> | Response {
   switch (req.method) {
     case "POST":
       return handlePost(req, sessions, options);
@@ -72,7 +72,7 @@ async function handlePost(req: Request, sessions: Sessions, options: McpRouteOpt
   return answer(req, session, incoming, primes(version), options.jsonResponse, batch);
 }
 
-async function answer(
+function answer(
   req: Request,
   session: StreamableSession,
   incoming: Incoming[],
@@ -82,11 +82,12 @@ async function answer(
 ): Promise<Response> {
   const headers = { "Mcp-Session-Id": session.id };
   if (json) {
-    const lines = await session.collect(incoming);
-    const body = batch ? `[${lines.join(",")}]` : lines[0]!;
-    return new Response(body, { status: 200, headers: { ...headers, "Content-Type": "application/json" } });
+    return session.collect(incoming).then((lines) => {
+      const body = batch ? `[${lines.join(",")}]` : lines[0]!;
+      return new Response(body, { status: 200, headers: { ...headers, "Content-Type": "application/json" } });
+    });
   }
-  return eventStream(req, await session.stream(incoming, prime), headers);
+  return session.stream(incoming, prime).then((sink) => eventStream(req, sink, headers));
 }
 
 async function handleGet(req: Request, sessions: Sessions): Promise<Response> {
