@@ -30,6 +30,12 @@ const WARMUP_CALLS = 20;
 const SESSIONS = 20;
 const PIPELINED_PER_SESSION = 50;
 const IDLE_SESSIONS = 50;
+/** Targets: the latency /sse adds over direct stdio, and /mcp's round trip relative to /sse's. */
+const SSE_ADDED_TARGET_MS = 0.3;
+const MCP_VS_SSE_TARGET = 1.1;
+/** Calls/s of 20 concurrent /sse sessions relative to direct stdio, and the proxy's memory per idle session. */
+const CONCURRENT_TARGET = 0.3;
+const SESSION_MEMORY_TARGET_KIB = 100;
 /** Any single step that takes longer than this fails the run instead of hanging it. */
 const STEP_TIMEOUT_MS = 30_000;
 
@@ -56,17 +62,17 @@ export async function benchBridge(): Promise<string[]> {
   const [bp50, bp99, dp50, dp99] = [pct(seqBridged, 50), pct(seqBridged, 99), pct(seqDirect, 50), pct(seqDirect, 99)];
   const [mp50, mp99] = [pct(seqMcp, 50), pct(seqMcp, 99)];
   lines.push(
-    `bridge: sequential echo p50 /sse ${ms(bp50)} vs direct stdio ${ms(dp50)} (×${(bp50 / dp50).toFixed(2)}, added ${ms(bp50 - dp50)}, target ≤ 0.30 ms), ` +
+    `bridge: sequential echo p50 /sse ${ms(bp50)} vs direct stdio ${ms(dp50)} (×${(bp50 / dp50).toFixed(2)}, added ${ms(bp50 - dp50)}, target ≤ ${ms(SSE_ADDED_TARGET_MS)} ${verdict(bp50 - dp50 <= SSE_ADDED_TARGET_MS)}), ` +
       `p99 ${ms(bp99)} vs ${ms(dp99)} (×${(bp99 / dp99).toFixed(2)}), ${seqBridged.length} calls each`,
   );
   lines.push(
-    `bridge: sequential echo p50 /mcp ${ms(mp50)} vs /sse ${ms(bp50)} (×${(mp50 / bp50).toFixed(3)}, target ≤ ×1.10), ` +
+    `bridge: sequential echo p50 /mcp ${ms(mp50)} vs /sse ${ms(bp50)} (×${(mp50 / bp50).toFixed(3)}, target ≤ ×${MCP_VS_SSE_TARGET.toFixed(2)} ${verdict(mp50 / bp50 <= MCP_VS_SSE_TARGET)}), ` +
       `p99 ${ms(mp99)} vs ${ms(bp99)} (×${(mp99 / bp99).toFixed(2)}); vs direct stdio p50 ×${(mp50 / dp50).toFixed(2)}`,
   );
   const [rb, rd] = [median(rateBridged), median(rateDirect)];
   lines.push(
     `bridge: ${SESSIONS} sessions × ${PIPELINED_PER_SESSION} pipelined calls: ${rb.toFixed(0)} calls/s vs direct stdio ` +
-      `${rd.toFixed(0)} calls/s (×${(rb / rd).toFixed(2)})`,
+      `${rd.toFixed(0)} calls/s (×${(rb / rd).toFixed(2)}, target ≥ ×${CONCURRENT_TARGET.toFixed(2)} ${verdict(rb / rd >= CONCURRENT_TARGET)})`,
   );
   lines.push(await idleSessionMemory());
   return lines;
@@ -161,7 +167,10 @@ async function idleSessionMemory(): Promise<string> {
     for (let n = 0; n < IDLE_SESSIONS; n++) await open();
     const after = proxy.rss();
     const perSession = (after - before) / IDLE_SESSIONS;
-    return `bridge: proxy RSS ${(before / 2 ** 20).toFixed(1)} MiB → ${(after / 2 ** 20).toFixed(1)} MiB with ${IDLE_SESSIONS} idle sessions: ~${(perSession / 1024).toFixed(0)} KiB per session (children excluded)`;
+    return (
+      `bridge: proxy RSS ${(before / 2 ** 20).toFixed(1)} MiB → ${(after / 2 ** 20).toFixed(1)} MiB with ${IDLE_SESSIONS} idle sessions: ` +
+      `~${(perSession / 1024).toFixed(0)} KiB per session (children excluded; target ≤ ${SESSION_MEMORY_TARGET_KIB} KiB ${verdict(perSession / 1024 <= SESSION_MEMORY_TARGET_KIB)})`
+    );
   } finally {
     for (const abort of streams) abort.abort();
   }
@@ -239,6 +248,7 @@ function pct(values: number[], p: number): number {
 }
 
 const median = (values: number[]) => pct(values, 50);
+const verdict = (pass: boolean) => (pass ? "PASS" : "FAIL");
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 
 if (import.meta.main) for (const line of await benchBridge()) console.log(line);
