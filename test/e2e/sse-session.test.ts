@@ -75,14 +75,14 @@ describe("SSE stream", () => {
     expect(sse.comments.every((comment) => comment === "ping")).toBe(true);
   });
 
-  test("stays open through 12 s of silence, past Bun's 10 s idle timeout", async () => {
-    await using proxy = await startTestProxy({ sse: echoServer(), keepaliveMs: 60_000 });
+  test("lives 20 s with the default 15 s keep-alive: silent past Bun's 10 s idle timeout, then a `: ping`", async () => {
+    await using proxy = await startTestProxy({ sse: echoServer() });
     await using sse = await openSse(proxy.url);
-    await letTimePass(12_500);
-    expect(sse.comments).toEqual([]); // nothing crossed the connection meanwhile
+    await letTimePass(20_000);
+    expect(sse.comments).toEqual(["ping"]); // at 15 s; nothing else crossed the connection
     expect((await sse.post({ ...call, id: 1 })).status).toBe(202);
     expect((await sse.response_(1)).result.content[0].text).toBe("Echo: hi");
-  }, 25_000);
+  }, 30_000);
 
   test("delivers a 5 MB line intact", async () => {
     await using proxy = await startTestProxy({ sse: echoServer() });
