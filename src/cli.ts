@@ -28,8 +28,10 @@ async function main(argv: string[]): Promise<number> {
   const [own, sse] = splitSse(argv);
   const parsed = parseArgs(own, args) as unknown as CliArgs;
   if (parsed.help) {
-    const usage = await renderUsage(command);
-    process.stdout.write(`${usage}\n\nEXAMPLES\n\n${examples.map((e) => `  ${e}`).join("\n")}\n`);
+    const help = `${await renderUsage(command)}\n\nEXAMPLES\n\n${examples.map((e) => `  ${e}`).join("\n")}\n`;
+    // citty colours its usage whatever the output is: plain text for a pipe, a file or NO_COLOR.
+    const plain = !process.stdout.isTTY || process.env.NO_COLOR !== undefined;
+    process.stdout.write(plain ? help.replace(/\u001B\[[0-9;]*m/g, "") : help);
     return 0;
   }
   if (parsed.version) {

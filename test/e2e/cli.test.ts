@@ -68,6 +68,8 @@ describe("command line", () => {
     expect(await within(cli.exited, 5000, "exit")).toBe(0);
     for (const name of Object.keys(args)) expect(cli.stdout()).toContain(`--${name}`);
     expect(cli.stdout()).toContain("EXAMPLES");
+    // Piped, not a terminal: plain text, no colour escapes.
+    expect(cli.stdout()).not.toContain("\u001B[");
   });
 
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
