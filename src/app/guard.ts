@@ -17,10 +17,22 @@ export interface GuardPolicy {
   allowOrigins: string[];
 }
 
+/** The last Host verdict per policy: a client sends the same Host on every request. */
+const lastHost = new WeakMap<GuardPolicy, { host: string; port: number; allowed: boolean }>();
+
+function hostAllowedCached(host: string, policy: GuardPolicy): boolean {
+  const port = policy.port();
+  const last = lastHost.get(policy);
+  if (last && last.host === host && last.port === port) return last.allowed;
+  const allowed = hostAllowed(host, policy);
+  lastHost.set(policy, { host, port, allowed });
+  return allowed;
+}
+
 /** Throws 403 unless Host and Origin are acceptable. */
 export function checkGuard(req: Request, policy: GuardPolicy): void {
   const host = req.headers.get("host");
-  if (!host || !hostAllowed(host, policy)) {
+  if (!host || !hostAllowedCached(host, policy)) {
     throw new HttpError(403, `forbidden: Host ${JSON.stringify(host ?? "")} is not a loopback address on port ${policy.port()} (see --allow-host)`);
   }
   const origin = req.headers.get("origin");

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { hostAllowed, isLoopback, originAllowed, parseHost, type GuardPolicy } from "../../src/app/guard.ts";
+import { checkGuard, hostAllowed, isLoopback, originAllowed, parseHost, type GuardPolicy } from "../../src/app/guard.ts";
 
 const policy = (extra: Partial<GuardPolicy> = {}): GuardPolicy => ({ port: () => 28080, allowHosts: [], allowOrigins: [], ...extra });
 
@@ -40,6 +40,17 @@ describe("guard: Host", () => {
     expect(hostAllowed("other.lan:9000", p)).toBe(true);
     expect(hostAllowed("other.lan:9001", p)).toBe(false);
     expect(hostAllowed("sub.mybox.lan:28080", p)).toBe(false);
+  });
+
+  test("checkGuard remembers only the last Host verdict, never carrying it to another Host or port", () => {
+    let port = 28080;
+    const p = policy({ port: () => port });
+    const req = (host: string) => new Request("http://app/sse", { headers: { host } });
+    expect(() => checkGuard(req("127.0.0.1:28080"), p)).not.toThrow();
+    expect(() => checkGuard(req("evil.example:28080"), p)).toThrow("forbidden: Host");
+    expect(() => checkGuard(req("127.0.0.1:28080"), p)).not.toThrow();
+    port = 9000;
+    expect(() => checkGuard(req("127.0.0.1:28080"), p)).toThrow("forbidden: Host");
   });
 
   test("parses bracketed IPv6 with a port", () => {
