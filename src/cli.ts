@@ -17,10 +17,14 @@ const command = defineCommand({
 });
 
 /** Resolves on the first SIGINT or SIGTERM. */
+/**
+ * Resolves with the first stop signal: Ctrl-C (SIGINT), a service manager or kill (SIGTERM),
+ * or the Terminal window closing (SIGHUP). Left to its default, SIGHUP would end the process
+ * without a shutdown, and the MCP children, in process groups of their own, would live on.
+ */
 function stopSignal(): Promise<string> {
   return new Promise((resolve) => {
-    process.once("SIGINT", () => resolve("SIGINT"));
-    process.once("SIGTERM", () => resolve("SIGTERM"));
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(signal, () => resolve(signal));
   });
 }
 

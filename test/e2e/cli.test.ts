@@ -2,9 +2,12 @@ import { describe, expect, test } from "bun:test";
 import { args } from "../../src/cli-args.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { runCli } from "../helpers/cli.ts";
+import { processGone, sessionPids } from "../helpers/mcp-children.ts";
+import { echoServer } from "../helpers/mcp-servers.ts";
+import { openSse } from "../helpers/sse-client.ts";
 import { rawConnect } from "../helpers/raw-client.ts";
 import { startTcpTarget } from "../helpers/tcp-target.ts";
-import { within } from "../helpers/wait.ts";
+import { waitFor, within } from "../helpers/wait.ts";
 
 describe("command line", () => {
   test("prints a banner with the address and the env lines to paste", async () => {
@@ -83,6 +86,23 @@ describe("command line", () => {
       cli.proc.kill(signal);
       expect(await within(cli.exited, 2000, "exit after signal")).toBe(0);
       await within(client.ended, 1000, "tunnel closed");
+    });
+  }
+
+  // Closing the Terminal window that runs mcp-proxy (start_proxy.command) sends SIGHUP. The
+  // MCP children live in process groups of their own, so nothing else would stop them.
+  for (const signal of ["SIGHUP", "SIGTERM", "SIGINT"] as const) {
+    test(`${signal} stops every MCP child and exits 0`, async () => {
+      // --stay: a child that outlives its stdin, as MCP servers with timers do.
+      await using cli = runCli(["-p", "0", "--sse", ...echoServer("--stay")]);
+      const url = `http://127.0.0.1:${await cli.port()}`;
+      await using sse = await openSse(url);
+      const pid = await waitFor(() => sessionPids(cli.stderr().split("\n"))[0], 5000, "the child's pid in the log");
+      cli.proc.kill(signal);
+      expect(await within(cli.exited, 10_000, `exit after ${signal}`)).toBe(0);
+      expect(cli.stderr()).toContain(`${signal}: shutting down`);
+      await waitFor(() => processGone(pid), 5000, `child ${pid} to be gone`);
+      await within(sse.ended, 1000, "the SSE stream to end");
     });
   }
 });
