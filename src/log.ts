@@ -21,11 +21,24 @@ function formatLine(log: LogObject): string {
   return `${time} [${type}] ${tag}${log.args.map(formatArg).join(" ")}\n`;
 }
 
+let stderrGone = false;
+let watchingStderr = false;
+
+/**
+ * Writes a line to stderr. Once stderr is gone (its Terminal window closed, the `| tee` behind
+ * it killed), lines are dropped: an unhandled EPIPE would end the process at the next line,
+ * before it could stop its MCP children.
+ */
+function writeStderr(line: string): void {
+  if (!watchingStderr) {
+    watchingStderr = true;
+    process.stderr.on("error", () => (stderrGone = true));
+  }
+  if (!stderrGone) process.stderr.write(line);
+}
+
 /** A logger at `level`; `write` defaults to stderr (tests pass a collector). */
-export function createLogger(
-  level: LogLevelName = "info",
-  write: (line: string) => void = (line) => process.stderr.write(line),
-): Logger {
+export function createLogger(level: LogLevelName = "info", write: (line: string) => void = writeStderr): Logger {
   return createConsola({
     level: levels[level],
     reporters: [{ log: (log) => write(formatLine(log)) }],
