@@ -5,6 +5,7 @@
  *                             ──stdout──▶ the session's line reader
  *                             ──stderr──▶ drained always, one debug line per line, last lines kept
  *   stop(): end stdin → SIGTERM the group → SIGKILL the group after killTimeoutMs (awaited, once)
+ *   mcp-proxy exiting with groups not stopped (a crash) ─▶ SIGTERM to each, from the exit hook
  *
  * `detached: true` makes Bun call setsid(), so the child leads a new process group (pgid ==
  * pid) and `kill(-pid)` reaches the grandchildren of wrappers such as `npx` or `sh -c`, which
@@ -41,6 +42,29 @@ const STDERR_LINE_MAX = 2000;
 /** After SIGKILL, how long to wait for the kernel to report the exit before giving up. */
 const KILL_GRACE_MS = 1000;
 
+/**
+ * Process groups of children that stop() has not finished with. Should mcp-proxy exit without
+ * stopping them (an uncaught error, the forced exit after a stuck shutdown), the exit hook sends
+ * each group SIGTERM: they lead groups of their own, so nothing else would reach them.
+ */
+const liveGroups = new Set<number>();
+let exitHooked = false;
+
+function trackGroup(pgid: number): void {
+  liveGroups.add(pgid);
+  if (exitHooked) return;
+  exitHooked = true;
+  process.on("exit", () => {
+    for (const group of liveGroups) {
+      try {
+        process.kill(-group, "SIGTERM");
+      } catch {
+        // ESRCH: already gone.
+      }
+    }
+  });
+}
+
 export class Child {
   readonly pid: number;
   readonly stdout: ReadableStream<Uint8Array>;
@@ -65,6 +89,7 @@ export class Child {
       throw new SpawnError((error as Error).message ?? String(error), code);
     }
     this.pid = this.proc.pid;
+    trackGroup(this.pid);
     this.stdout = this.proc.stdout;
     this.exited = this.proc.exited.then(() => void (this.hasExited = true));
     void this.drainStderr();
@@ -110,6 +135,7 @@ export class Child {
     while (this.groupAlive() && Date.now() < deadline) await Bun.sleep(25);
     if (this.groupAlive()) this.signalGroup("SIGKILL");
     await Promise.race([this.exited, Bun.sleep(KILL_GRACE_MS)]);
+    liveGroups.delete(this.pid);
   }
 
   private signalGroup(signal: NodeJS.Signals): void {

@@ -21,6 +21,24 @@ describe("Child", () => {
     }
   });
 
+  test("a process that crashes with children not stopped still SIGTERMs their groups on its way out", async () => {
+    // A separate process that starts a child which outlives its stdin (--stay), then throws.
+    const script = [
+      `import { Child } from ${JSON.stringify(new URL("../../src/mcp/child.ts", import.meta.url).pathname)};`,
+      `const child = new Child({ argv: ${JSON.stringify(echoServer("--stay"))}, env: process.env, killTimeoutMs: 1000 });`,
+      "console.log(child.pid);",
+      'setTimeout(() => { throw new Error("crash"); }, 50);',
+    ].join("\n");
+    const crasher = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "ignore" });
+    const pid = Number((await new Response(crasher.stdout).text()).trim());
+    try {
+      expect(await crasher.exited).toBe(1);
+      await waitFor(() => processGone(pid), 3000, `the crashed process's child ${pid} to be gone`);
+    } finally {
+      if (pid > 0 && !processGone(pid)) process.kill(pid, "SIGKILL");
+    }
+  });
+
   test("throws SpawnError with the errno code for a command that does not exist", () => {
     expect(() => new Child({ argv: ["mcp-proxy-no-such-command"], env: process.env, killTimeoutMs: 1000 })).toThrow(SpawnError);
     try {
