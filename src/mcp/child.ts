@@ -5,7 +5,7 @@
  *                             ──stdout──▶ the session's line reader
  *                             ──stderr──▶ drained always, one debug line per line, last lines kept
  *   stop(): end stdin → SIGTERM the group → SIGKILL the group after killTimeoutMs (awaited, once)
- *   mcp-proxy exiting with groups not stopped (a crash) ─▶ SIGTERM to each, from the exit hook
+ *   mcp-proxy gone before stop() (SIGKILL, a crash) ─▶ the group watchdog stops the group
  *
  * `detached: true` makes Bun call setsid(), so the child leads a new process group (pgid ==
  * pid) and `kill(-pid)` reaches the grandchildren of wrappers such as `npx` or `sh -c`, which
@@ -17,6 +17,8 @@
  * HTTP(S)_PROXY, API keys and PATH set for exactly this child, so filtering would break the
  * common case.
  */
+
+import { groupWatchdog, type GroupWatchdog } from "./group-watchdog.ts";
 
 export interface ChildOptions {
   argv: string[];
@@ -42,29 +44,6 @@ const STDERR_LINE_MAX = 2000;
 /** After SIGKILL, how long to wait for the kernel to report the exit before giving up. */
 const KILL_GRACE_MS = 1000;
 
-/**
- * Process groups of children that stop() has not finished with. Should mcp-proxy exit without
- * stopping them (an uncaught error, the forced exit after a stuck shutdown), the exit hook sends
- * each group SIGTERM: they lead groups of their own, so nothing else would reach them.
- */
-const liveGroups = new Set<number>();
-let exitHooked = false;
-
-function trackGroup(pgid: number): void {
-  liveGroups.add(pgid);
-  if (exitHooked) return;
-  exitHooked = true;
-  process.on("exit", () => {
-    for (const group of liveGroups) {
-      try {
-        process.kill(-group, "SIGTERM");
-      } catch {
-        // ESRCH: already gone.
-      }
-    }
-  });
-}
-
 export class Child {
   readonly pid: number;
   readonly stdout: ReadableStream<Uint8Array>;
@@ -73,6 +52,7 @@ export class Child {
   private readonly proc: Bun.Subprocess<"pipe", "pipe", "pipe">;
   private readonly tail: string[] = [];
   private stopping: Promise<void> | undefined;
+  private readonly watchdog: GroupWatchdog;
   private hasExited = false;
 
   constructor(private readonly options: ChildOptions) {
@@ -89,7 +69,8 @@ export class Child {
       throw new SpawnError((error as Error).message ?? String(error), code);
     }
     this.pid = this.proc.pid;
-    trackGroup(this.pid);
+    this.watchdog = groupWatchdog(options.killTimeoutMs);
+    this.watchdog.add(this.pid);
     this.stdout = this.proc.stdout;
     this.exited = this.proc.exited.then(() => void (this.hasExited = true));
     void this.drainStderr();
@@ -135,7 +116,7 @@ export class Child {
     while (this.groupAlive() && Date.now() < deadline) await Bun.sleep(25);
     if (this.groupAlive()) this.signalGroup("SIGKILL");
     await Promise.race([this.exited, Bun.sleep(KILL_GRACE_MS)]);
-    liveGroups.delete(this.pid);
+    this.watchdog.remove(this.pid);
   }
 
   private signalGroup(signal: NodeJS.Signals): void {

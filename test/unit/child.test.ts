@@ -21,23 +21,29 @@ describe("Child", () => {
     }
   });
 
-  test("a process that crashes with children not stopped still SIGTERMs their groups on its way out", async () => {
-    // A separate process that starts a child which outlives its stdin (--stay), then throws.
-    const script = [
-      `import { Child } from ${JSON.stringify(new URL("../../src/mcp/child.ts", import.meta.url).pathname)};`,
-      `const child = new Child({ argv: ${JSON.stringify(echoServer("--stay"))}, env: process.env, killTimeoutMs: 1000 });`,
-      "console.log(child.pid);",
-      'setTimeout(() => { throw new Error("crash"); }, 50);',
-    ].join("\n");
-    const crasher = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "ignore" });
-    const pid = Number((await new Response(crasher.stdout).text()).trim());
-    try {
-      expect(await crasher.exited).toBe(1);
-      await waitFor(() => processGone(pid), 3000, `the crashed process's child ${pid} to be gone`);
-    } finally {
-      if (pid > 0 && !processGone(pid)) process.kill(pid, "SIGKILL");
-    }
-  });
+  for (const death of ["an uncaught error", "SIGKILL"] as const) {
+    test(`a process that dies by ${death} before stopping its child leaves no child behind`, async () => {
+      // A separate process that starts a child which outlives its stdin (--stay), then dies.
+      const script = [
+        `import { Child } from ${JSON.stringify(new URL("../../src/mcp/child.ts", import.meta.url).pathname)};`,
+        `const child = new Child({ argv: ${JSON.stringify(echoServer("--stay"))}, env: process.env, killTimeoutMs: 1000 });`,
+        "console.log(child.pid);",
+        death === "SIGKILL" ? "setInterval(() => {}, 1000);" : 'setTimeout(() => { throw new Error("crash"); }, 50);',
+      ].join("\n");
+      const dying = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "ignore" });
+      const reader = dying.stdout.getReader();
+      const pid = Number(new TextDecoder().decode((await reader.read()).value).trim());
+      try {
+        expect(pid).toBeGreaterThan(0);
+        if (death === "SIGKILL") dying.kill("SIGKILL");
+        await dying.exited;
+        await waitFor(() => processGone(pid), 3000, `the dead process's child ${pid} to be gone`);
+      } finally {
+        if (pid > 0 && !processGone(pid)) process.kill(pid, "SIGKILL");
+        dying.kill("SIGKILL");
+      }
+    });
+  }
 
   test("throws SpawnError with the errno code for a command that does not exist", () => {
     expect(() => new Child({ argv: ["mcp-proxy-no-such-command"], env: process.env, killTimeoutMs: 1000 })).toThrow(SpawnError);
