@@ -8,7 +8,8 @@
  *
  * The children lead process groups of their own (child.ts), so when mcp-proxy dies neither the
  * kernel nor a terminal's signals reach them. One watchdog serves the whole process; it is a
- * POSIX sh (about a megabyte), and the script only ever reads numbers it has checked.
+ * POSIX sh (about a megabyte; dash on Debian, bash in POSIX mode on macOS), and the script
+ * only ever acts on numbers it has checked.
  */
 
 const SCRIPT = `
@@ -21,9 +22,9 @@ while read -r op group; do
   esac
 done
 [ "$groups" = " " ] && exit 0
-for g in $groups; do kill -TERM -"$g" 2>/dev/null; done
+for g in $groups; do kill -s TERM -- -"$g" 2>/dev/null; done
 sleep "$1"
-for g in $groups; do kill -KILL -"$g" 2>/dev/null; done
+for g in $groups; do kill -s KILL -- -"$g" 2>/dev/null; done
 `;
 
 export interface GroupWatchdog {
