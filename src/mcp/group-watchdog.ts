@@ -12,7 +12,7 @@
  * only ever acts on numbers it has checked.
  */
 
-const SCRIPT = `
+export const WATCHDOG_SCRIPT = `
 groups=" "
 while read -r op group; do
   case "$group" in ""|*[!0-9]*) continue ;; esac
@@ -25,6 +25,7 @@ done
 for g in $groups; do kill -s TERM -- -"$g" 2>/dev/null; done
 sleep "$1"
 for g in $groups; do kill -s KILL -- -"$g" 2>/dev/null; done
+exit 0
 `;
 
 export interface GroupWatchdog {
@@ -44,7 +45,7 @@ export function groupWatchdog(killTimeoutMs: number): GroupWatchdog {
 function startWatchdog(killTimeoutMs: number): GroupWatchdog {
   let proc: Bun.Subprocess<"pipe", "ignore", "ignore">;
   try {
-    proc = Bun.spawn(["/bin/sh", "-c", SCRIPT, "mcp-proxy-watchdog", String(Math.ceil(killTimeoutMs / 1000))], {
+    proc = Bun.spawn(["/bin/sh", "-c", WATCHDOG_SCRIPT, "mcp-proxy-watchdog", String(Math.ceil(killTimeoutMs / 1000))], {
       stdin: "pipe",
       stdout: "ignore",
       stderr: "ignore",
