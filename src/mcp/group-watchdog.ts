@@ -4,7 +4,7 @@
  *
  *   mcp-proxy ──stdin pipe: "+ <pgid>" / "- <pgid>"──▶ /bin/sh, in a process group of its own
  *   pipe EOF (mcp-proxy gone, however it went) ─▶ SIGTERM each listed group
- *                                              ─▶ SIGKILL those left after the kill timeout
+ *                                              ─▶ SIGKILL those still there after the kill timeout
  *
  * The children lead process groups of their own (child.ts), so when mcp-proxy dies neither the
  * kernel nor a terminal's signals reach them. One watchdog serves the whole process; it is a
@@ -23,7 +23,15 @@ while read -r op group; do
 done
 [ "$groups" = " " ] && exit 0
 for g in $groups; do kill -s TERM -- -"$g" 2>/dev/null; done
-sleep "$1"
+waited=0
+while [ "$waited" -lt "$1" ]; do
+  alive=""
+  for g in $groups; do kill -s 0 -- -"$g" 2>/dev/null && alive="$alive $g"; done
+  [ -z "$alive" ] && exit 0
+  groups=$alive
+  sleep 1
+  waited=$((waited + 1))
+done
 for g in $groups; do kill -s KILL -- -"$g" 2>/dev/null; done
 exit 0
 `;
