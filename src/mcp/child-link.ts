@@ -10,7 +10,7 @@
  */
 import type { Logger } from "../log.ts";
 import { Child } from "./child.ts";
-import { LineReader, LineTooLongError } from "./line-reader.ts";
+import { LineReader, LineTooLongError, type JsonLine } from "./line-reader.ts";
 
 export interface LinkConfig {
   argv: string[];
@@ -22,8 +22,8 @@ export interface LinkConfig {
 }
 
 export interface LinkHandlers {
-  /** One JSON line from the child's stdout. */
-  onLine(line: string): void;
+  /** One JSON line from the child's stdout, with the value it parses to. */
+  onLine(line: JsonLine): void;
   /** The child is gone or unusable; the owner should close. Called at most once. */
   onEnd(reason: string): void;
   /** Resolves when the clients can take more; the child's stdout is not read meanwhile. */
@@ -124,7 +124,7 @@ export class ChildLink {
     this.end("child closed stdout");
   }
 
-  private deliver(line: string): void {
+  private deliver(line: JsonLine): void {
     this.messagesOut++;
     this.handlers.onLine(line);
   }

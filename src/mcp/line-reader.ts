@@ -4,7 +4,8 @@
  * are not JSON skipped (reported through `onInvalid`), and a cap on one line's size.
  *
  * Pure: no I/O. Bytes are kept undecoded until a line is complete, so a UTF-8 character split
- * across chunks is never mangled, and a long line costs one copy, not one per chunk.
+ * across chunks is never mangled, and a long line costs one copy, not one per chunk. Each line
+ * comes with the value its validation parsed, so nobody parses it again.
  */
 
 /** A line grew past the cap before its newline arrived; the stream cannot be resynchronised. */
@@ -22,6 +23,12 @@ export interface LineReaderOptions {
   onInvalid?(line: string): void;
 }
 
+/** One JSON line: its text as the child wrote it, and the value it parses to. */
+export interface JsonLine {
+  text: string;
+  message: unknown;
+}
+
 const NEWLINE = 0x0a;
 const decoder = new TextDecoder();
 
@@ -33,8 +40,8 @@ export class LineReader {
   constructor(private readonly options: LineReaderOptions) {}
 
   /** Feeds one chunk; returns the JSON lines it completed, in order. Throws LineTooLongError. */
-  push(chunk: Uint8Array): string[] {
-    const lines: string[] = [];
+  push(chunk: Uint8Array): JsonLine[] {
+    const lines: JsonLine[] = [];
     let start = 0;
     for (;;) {
       const at = chunk.indexOf(NEWLINE, start);
@@ -48,8 +55,8 @@ export class LineReader {
   }
 
   /** End of input: a last line without a newline is still delivered if it is JSON. */
-  end(): string[] {
-    const lines: string[] = [];
+  end(): JsonLine[] {
+    const lines: JsonLine[] = [];
     if (this.pendingBytes > 0) this.emit(lines);
     return lines;
   }
@@ -67,27 +74,24 @@ export class LineReader {
     this.pendingBytes = total;
   }
 
-  private emit(into: string[]): void {
+  private emit(into: JsonLine[]): void {
     const bytes = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
     this.clear();
     let line = decoder.decode(bytes);
     if (line.endsWith("\r")) line = line.slice(0, -1);
     if (line.trim() === "") return;
-    if (isJson(line)) into.push(line);
-    else this.options.onInvalid?.(line);
+    let message: unknown;
+    try {
+      message = JSON.parse(line);
+    } catch {
+      this.options.onInvalid?.(line);
+      return;
+    }
+    into.push({ text: line, message });
   }
 
   private clear(): void {
     this.pending = [];
     this.pendingBytes = 0;
-  }
-}
-
-function isJson(line: string): boolean {
-  try {
-    JSON.parse(line);
-    return true;
-  } catch {
-    return false;
   }
 }

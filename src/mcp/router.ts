@@ -74,9 +74,8 @@ export class Router {
     return flow;
   }
 
-  /** One line from the child's stdout (valid JSON: the line reader dropped the rest). */
-  route(line: string): Route {
-    const message: unknown = JSON.parse(line);
+  /** One message from the child's stdout, as the line reader parsed it. */
+  route(message: unknown): Route {
     if (!isObject(message)) return { to: "event", flow: GET_FLOW };
     const kind = kindOf(message);
     if (kind === "response") {

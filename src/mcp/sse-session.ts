@@ -30,7 +30,7 @@ export class SseSession {
     // The child first: if it cannot start, no sink (and no keep-alive timer) exists to leak.
     // Its callbacks all run later, from promises, by which time the sink is set.
     this.link = new ChildLink(id, "/sse", config, {
-      onLine: (line) => void this.sink.send(messageEvent(line)),
+      onLine: (line) => void this.sink.send(messageEvent(line.text)),
       onEnd: (reason) => void this.close(reason),
       backpressure: () => this.sink.ready(),
     });

@@ -16,6 +16,7 @@ import { IdleClock } from "./idle-clock.ts";
 import { ChildLink, type LinkConfig } from "./child-link.ts";
 import { EventLog, parseEventId } from "./event-log.ts";
 import type { Incoming } from "./incoming.ts";
+import type { JsonLine } from "./line-reader.ts";
 import { INTERNAL_ERROR, errorLine } from "./jsonrpc.ts";
 import { GET_FLOW, Router } from "./router.ts";
 import { SseSink } from "./sse-sink.ts";
@@ -172,8 +173,8 @@ export class StreamableSession {
   }
 
   /** A child line, wherever the router sends it. */
-  private route(line: string): void {
-    const route = this.router.route(line);
+  private route({ text: line, message }: JsonLine): void {
+    const route = this.router.route(message);
     if (route.to === "nowhere") {
       this.config.log.warn(`session ${this.id}: the child answered request id ${route.key}, which nothing waits for; dropped`);
     } else if (route.to === "response") {

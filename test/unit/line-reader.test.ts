@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { LineReader, LineTooLongError } from "../../src/mcp/line-reader.ts";
+import { LineReader, LineTooLongError, type JsonLine } from "../../src/mcp/line-reader.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -8,8 +8,13 @@ function feed(input: Uint8Array, size: number, maxLineBytes = 1024) {
   const skipped: string[] = [];
   const reader = new LineReader({ maxLineBytes, onInvalid: (line) => skipped.push(line) });
   const lines: string[] = [];
-  for (let at = 0; at < input.length; at += size) lines.push(...reader.push(input.subarray(at, at + size)));
-  lines.push(...reader.end());
+  const text = (line: JsonLine) => {
+    // Each line comes with what it parses to, so that nobody parses it again.
+    expect(line.message).toEqual(JSON.parse(line.text));
+    return line.text;
+  };
+  for (let at = 0; at < input.length; at += size) lines.push(...reader.push(input.subarray(at, at + size)).map(text));
+  lines.push(...reader.end().map(text));
   return { lines, skipped };
 }
 
@@ -54,7 +59,7 @@ describe("LineReader", () => {
 
   test("does not let lines before an overlong one get lost", () => {
     const reader = new LineReader({ maxLineBytes: 10 });
-    expect(reader.push(bytes('{"a":1}\n'))).toEqual(['{"a":1}']);
+    expect(reader.push(bytes('{"a":1}\n'))).toEqual([{ text: '{"a":1}', message: { a: 1 } }]);
     expect(() => reader.push(bytes("y".repeat(11)))).toThrow(LineTooLongError);
   });
 
@@ -63,6 +68,6 @@ describe("LineReader", () => {
     const chunk = bytes('{"a":');
     reader.push(chunk);
     chunk.fill(0x20);
-    expect(reader.push(bytes("1}\n"))).toEqual(['{"a":1}']);
+    expect(reader.push(bytes("1}\n"))).toEqual([{ text: '{"a":1}', message: { a: 1 } }]);
   });
 });

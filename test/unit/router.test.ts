@@ -7,8 +7,8 @@ import { GET_FLOW, Router } from "../../src/mcp/router.ts";
 const request = (id: unknown, method = "tools/call", params: object = {}) => ({ jsonrpc: "2.0", id, method, params });
 const withToken = (id: unknown, token: unknown) => request(id, "tools/call", { _meta: { progressToken: token } });
 const post = (...messages: object[]) => parseBody(JSON.stringify(messages.length === 1 ? messages[0] : messages)).incoming;
-const result = (id: unknown, value: object = {}) => JSON.stringify({ jsonrpc: "2.0", id, result: value });
-const progress = (token: unknown) => JSON.stringify({ jsonrpc: "2.0", method: "notifications/progress", params: { progressToken: token, progress: 1 } });
+const result = (id: unknown, value: object = {}) => ({ jsonrpc: "2.0", id, result: value });
+const progress = (token: unknown) => ({ jsonrpc: "2.0", method: "notifications/progress", params: { progressToken: token, progress: 1 } });
 
 describe("Router", () => {
   test("sends a response to the flow of its request, and says when it was the flow's last", () => {
@@ -50,14 +50,14 @@ describe("Router", () => {
   test("sends everything else to the GET stream: unknown progress, server requests, logging, list_changed", () => {
     const router = new Router();
     router.open(post(withToken(1, 7)), false);
-    for (const line of [
+    for (const message of [
       progress("7"),
-      JSON.stringify(request(50, "sampling/createMessage")),
-      JSON.stringify({ jsonrpc: "2.0", method: "notifications/message", params: { level: "info", data: "x" } }),
-      JSON.stringify({ jsonrpc: "2.0", method: "notifications/tools/list_changed" }),
-      "[1,2]",
+      request(50, "sampling/createMessage"),
+      { jsonrpc: "2.0", method: "notifications/message", params: { level: "info", data: "x" } },
+      { jsonrpc: "2.0", method: "notifications/tools/list_changed" },
+      [1, 2],
     ]) {
-      expect(router.route(line)).toEqual({ to: "event", flow: GET_FLOW });
+      expect(router.route(message)).toEqual({ to: "event", flow: GET_FLOW });
     }
   });
 
