@@ -36,6 +36,7 @@ export function openTunnel(ctx: FrontContext, client: RawSocket, authority: stri
     timeoutMs: ctx.options.connectTimeoutMs,
     early,
     greeting: ESTABLISHED,
+    poll: ctx.poll,
     onFail(error, timedOut) {
       const status = timedOut ? 504 : statusForErrno(error);
       const cause = timedOut ? `ETIMEDOUT connect timed out after ${ctx.options.connectTimeoutMs / 1000}s` : describeErrno(error);

@@ -87,9 +87,8 @@ export class FrontConnection implements SocketOwner, Closable {
 
   private toApp(bytes: Uint8Array): void {
     const { ctx, socket } = this;
-    // The app's replies come from child processes that need the CPU themselves: polling for
-    // them would only compete (measured: /mcp round trips got slower with it).
-    socket.data.poll = undefined;
+    // No busy polling: the app's replies come from child processes that need the CPU
+    // themselves, and polling for them would only compete (measured: /mcp got slower with it).
     handoff(socket, ctx.registry, {
       connect: (slot) => Bun.connect({ unix: ctx.appSocket, allowHalfOpen: true, data: slot, socket: slotHandlers }),
       timeoutMs: ctx.options.connectTimeoutMs,

@@ -10,6 +10,7 @@
  * it had already sent is kept and goes first, in order.
  */
 import { ConnectTimeout } from "../errors.ts";
+import type { BusyPoll } from "./busy-poll.ts";
 import { Endpoint, unowned, type RawSocket, type SocketOwner, type SocketSlot } from "./endpoint.ts";
 import { pipe, type PipeResult } from "./pipe.ts";
 import type { Closable, Registry } from "./registry.ts";
@@ -22,6 +23,8 @@ export interface HandoffOptions {
   early: Uint8Array;
   /** Written to the client when the upstream opens, before any upstream byte. */
   greeting?: string;
+  /** Kept awake by reads on both sides (--busy-poll); none: the loop sleeps as it likes. */
+  poll?: BusyPoll;
   /** The upstream could not be reached; the client socket is the caller's again. */
   onFail(error: unknown, timedOut: boolean): void;
   /** Both sides are closed. */
@@ -66,7 +69,8 @@ export function handoff(client: RawSocket, registry: Registry, options: HandoffO
   }
 
   // The upstream's slot: until linked it only has to notice an early close.
-  const slot: SocketSlot = { owner: { ...unowned, onClose: (e) => fail(e, false) }, poll: client.data.poll };
+  client.data.poll = options.poll;
+  const slot: SocketSlot = { owner: { ...unowned, onClose: (e) => fail(e, false) }, poll: options.poll };
   options.connect(slot).then(
     (socket) => {
       upstreamSocket = socket;
