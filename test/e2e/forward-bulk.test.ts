@@ -95,6 +95,17 @@ async function streamingClient(proxyPort: number, head: string, body: Uint8Array
   return client;
 }
 
+
+/** An origin that answers every request with `payload` (Content-Length), written with backpressure. */
+function downloadOrigin(payload: Uint8Array) {
+  return startHttpOrigin({
+    respond: (_req, conn) => {
+      conn.write(`HTTP/1.1 200 OK\r\nContent-Length: ${payload.length}\r\n\r\n`);
+      void conn.stream(payload);
+      return undefined;
+    },
+  });
+}
 describe("100 MiB through plain-HTTP forwarding", () => {
   test("a 100 MiB POST (Content-Length) arrives sha256-equal, streamed with backpressure", async () => {
     const payload = randomBytes(100 * MiB);
@@ -120,13 +131,7 @@ describe("100 MiB through plain-HTTP forwarding", () => {
 
   test("a 100 MiB download (Content-Length) arrives sha256-equal at a slow reader", async () => {
     const payload = randomBytes(100 * MiB);
-    await using origin = startHttpOrigin({
-      respond: (_req, conn) => {
-        conn.write(`HTTP/1.1 200 OK\r\nContent-Length: ${payload.length}\r\n\r\n`);
-        void conn.stream(payload);
-        return undefined;
-      },
-    });
+    await using origin = downloadOrigin(payload);
     await using proxy = await startTestProxy();
     const client = await streamingClient(proxy.port, `GET http://${origin.authority}/big HTTP/1.1\r\n\r\n`, new Uint8Array(0), payload.length, 1);
     try {
@@ -193,13 +198,7 @@ describe.skipIf(process.platform !== "linux")("plain-HTTP forwarding memory", ()
 
   test("stays bounded while a slow reader downloads 64 MiB through the real CLI", async () => {
     const payload = randomBytes(64 * MiB);
-    await using origin = startHttpOrigin({
-      respond: (_req, conn) => {
-        conn.write(`HTTP/1.1 200 OK\r\nContent-Length: ${payload.length}\r\n\r\n`);
-        void conn.stream(payload);
-        return undefined;
-      },
-    });
+    await using origin = downloadOrigin(payload);
     await using cli = runCli(["-p", "0"]);
     const port = await cli.port();
     const before = await statusKiB(cli.proc.pid, "VmRSS");

@@ -156,19 +156,24 @@ export function startHttpOrigin(options: HttpOriginOptions = {}): HttpOrigin {
     if (options.bodyMode !== "hash") p.rawParts.push(bytes);
   };
 
+  /** Takes up to `most` payload bytes off the front of s.buffer; returns how many it took. */
+  const takePayload = (s: ConnState, p: PartialRequest, most: number): number => {
+    const take = Math.min(most, s.buffer.length);
+    const part = s.buffer.subarray(0, take);
+    takeBody(s, p, part);
+    p.hash.update(part);
+    p.bodyLength += take;
+    s.buffer = s.buffer.subarray(take);
+    return take;
+  };
+
   /** Consumes body bytes from s.buffer; true when the body is complete. */
   const readBody = (s: ConnState): boolean => {
     const p = s.current!;
     const f = p.framing;
     if (f.kind === "none") return true;
     if (f.kind === "length") {
-      const take = Math.min(f.left, s.buffer.length);
-      const part = s.buffer.subarray(0, take);
-      takeBody(s, p, part);
-      p.hash.update(part);
-      p.bodyLength += take;
-      f.left -= take;
-      s.buffer = s.buffer.subarray(take);
+      f.left -= takePayload(s, p, f.left);
       return f.left === 0;
     }
     for (;;) {
@@ -192,13 +197,7 @@ export function startHttpOrigin(options: HttpOriginOptions = {}): HttpOrigin {
         }
       } else if (p.chunkPhase === "data") {
         if (s.buffer.length === 0) return false;
-        const take = Math.min(p.chunkLeft, s.buffer.length);
-        const part = s.buffer.subarray(0, take);
-        takeBody(s, p, part);
-        p.hash.update(part);
-        p.bodyLength += take;
-        p.chunkLeft -= take;
-        s.buffer = s.buffer.subarray(take);
+        p.chunkLeft -= takePayload(s, p, p.chunkLeft);
         if (p.chunkLeft === 0) p.chunkPhase = "data-crlf";
       } else {
         if (s.buffer.length < 2) return false;
