@@ -95,7 +95,6 @@ async function streamingClient(proxyPort: number, head: string, body: Uint8Array
   return client;
 }
 
-
 /** An origin that answers every request with `payload` (Content-Length), written with backpressure. */
 function downloadOrigin(payload: Uint8Array) {
   return startHttpOrigin({
