@@ -10,6 +10,7 @@
  * so splitting is what makes batches work at all; an empty array or a non-object element is 400.
  */
 import { HttpError } from "../errors.ts";
+import { isObject, oneLine } from "../mcp/jsonrpc.ts";
 import { SseSession } from "../mcp/sse-session.ts";
 import type { Sessions } from "../mcp/sessions.ts";
 import { readBody } from "./body.ts";
@@ -46,11 +47,5 @@ export function toLines(body: string): string[] {
     return value.map((message) => JSON.stringify(message));
   }
   if (!isObject(value)) throw new HttpError(400, "request body must be a JSON-RPC message (a JSON object)");
-  // Raw CR/LF cannot occur inside JSON strings, only as whitespace, so replacing them keeps the
-  // message identical while making it one line; unlike re-serialising, big integer ids survive.
-  return [body.replace(/[\r\n]+/g, " ").trim()];
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  return [oneLine(body)];
 }

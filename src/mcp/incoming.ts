@@ -4,7 +4,7 @@
  * the route's call, since it depends on the protocol version.
  */
 import { JsonRpcHttpError } from "../errors.ts";
-import { INVALID_REQUEST, PARSE_ERROR, isObject, kindOf, type JsonObject, type MessageKind } from "./jsonrpc.ts";
+import { INVALID_REQUEST, PARSE_ERROR, isObject, kindOf, oneLine, type JsonObject, type MessageKind } from "./jsonrpc.ts";
 
 export interface Incoming {
   message: JsonObject;
@@ -29,9 +29,7 @@ export function parseBody(body: string): ParsedBody {
     if (value.length === 0) throw invalid("a batch must not be empty");
     return { incoming: value.map((item) => classify(item, JSON.stringify(item))), batch: true };
   }
-  // Raw CR/LF occur in JSON only as whitespace, so replacing them keeps the message identical
-  // and makes it one line; unlike re-serialising, a big integer id survives exactly.
-  return { incoming: [classify(value, body.replace(/[\r\n]+/g, " ").trim())], batch: false };
+  return { incoming: [classify(value, oneLine(body))], batch: false };
 }
 
 function classify(value: unknown, line: string): Incoming {

@@ -22,6 +22,14 @@ export function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/**
+ * A JSON text as one stdin line. Raw CR/LF occur in JSON only as whitespace, so replacing them
+ * keeps the message identical; unlike re-serialising, a big integer id survives exactly.
+ */
+export function oneLine(json: string): string {
+  return json.replace(/[\r\n]+/g, " ").trim();
+}
+
 function isId(value: unknown): boolean {
   return typeof value === "string" || (typeof value === "number" && Number.isFinite(value));
 }
