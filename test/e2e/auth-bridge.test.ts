@@ -88,6 +88,19 @@ describe("bridge bearer token (--auth always)", () => {
     }
   });
 
+  test("a proxied request to the proxy's own /mcp needs the bearer token too (it reaches the app that asks)", async () => {
+    await using proxy = await startTestProxy({ auth: "always", token: TOKEN, sse: echoServer() });
+    const viaProxy = `http://u:${TOKEN}@127.0.0.1:${proxy.port}`;
+    const init = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "c", version: "1" } } });
+    const post = (extra: string[]) =>
+      runClient(["curl", "-sS", "-i", "--max-time", "10", "-x", viaProxy, "-H", "Content-Type: application/json", "-H", "Accept: application/json, text/event-stream", ...extra, "--data", init, `${proxy.url}/mcp`], proxyEnv(""));
+    expect((await post([])).out).toStartWith("HTTP/1.1 401 ");
+    expect((await post(["-H", `Authorization: Bearer ${TOKEN}`])).out).toStartWith("HTTP/1.1 200 ");
+    // Both went through the proxy (forwarded to itself), not straight to the port.
+    expect(proxy.logs.some((l) => l.includes(`POST 127.0.0.1:${proxy.port}/mcp 401`))).toBe(true);
+    expect(proxy.logs.some((l) => l.includes(`POST 127.0.0.1:${proxy.port}/mcp 200`))).toBe(true);
+  });
+
   test("loopback-free (the default): a loopback client needs no bearer token, even with a token set", async () => {
     await using proxy = await startTestProxy({ token: TOKEN, sse: echoServer() });
     await using client = await sdkClient(new StreamableHTTPClientTransport(new URL(`${proxy.url}/mcp`)));
