@@ -15,7 +15,7 @@ export const args = {
   port: { type: "string", alias: "p", description: "Port to listen on (0 picks a free one)", default: "28080", valueHint: "PORT" },
   host: {
     type: "string",
-    description: "Address to bind; anything but loopback exposes the proxy to your network",
+    description: "Address to bind; on anything but loopback, other clients need the token (see --auth)",
     default: "127.0.0.1",
     valueHint: "ADDR",
   },
