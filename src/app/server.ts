@@ -69,39 +69,39 @@ export function startApp(options: ResolvedOptions, sockets: AppSockets, log: Log
   const policy: GuardPolicy = { port: publicPort, allowHosts: options.allowHosts, allowOrigins: options.allowOrigins };
 
   const serve = (unix: string, bearer: boolean): Server<undefined> => {
-  const bridge = (req: Request, policy: GuardPolicy, route: () => Response | Promise<Response>) =>
-    guarded(req, policy, bearer ? access : undefined, route);
-  return Bun.serve({
-    unix,
-    ...noIdleTimeout,
-    routes: {
-      "/healthz": { GET: () => Response.json({ status: "ok" }) },
-      "/mcp": (req) => {
-        if (!sessions) throw new HttpError(400, bridgeOff);
-        return bridge(req, policy, () => handleMcp(req, sessions, { maxBodyBytes: options.maxBodyBytes, jsonResponse: options.jsonResponse }));
+    const bridge = (req: Request, policy: GuardPolicy, route: () => Response | Promise<Response>) =>
+      guarded(req, policy, bearer ? access : undefined, route);
+    return Bun.serve({
+      unix,
+      ...noIdleTimeout,
+      routes: {
+        "/healthz": { GET: () => Response.json({ status: "ok" }) },
+        "/mcp": (req) => {
+          if (!sessions) throw new HttpError(400, bridgeOff);
+          return bridge(req, policy, () => handleMcp(req, sessions, { maxBodyBytes: options.maxBodyBytes, jsonResponse: options.jsonResponse }));
+        },
+        "/sse": (req) => {
+          if (!sessions) throw new HttpError(400, bridgeOff);
+          return bridge(req, policy, () => {
+            if (req.method !== "GET") return textResponse(405, "method not allowed: use GET /sse", { Allow: "GET" });
+            return handleSse(req, sessions);
+          });
+        },
+        "/messages": (req) => {
+          if (!sessions) throw new HttpError(400, bridgeOff);
+          return bridge(req, policy, () => {
+            if (req.method !== "POST") return textResponse(405, "method not allowed: use POST /messages", { Allow: "POST" });
+            return handleMessages(req, sessions, options.maxBodyBytes);
+          });
+        },
       },
-      "/sse": (req) => {
-        if (!sessions) throw new HttpError(400, bridgeOff);
-        return bridge(req, policy, () => {
-          if (req.method !== "GET") return textResponse(405, "method not allowed: use GET /sse", { Allow: "GET" });
-          return handleSse(req, sessions);
-        });
+      fetch: () => textResponse(404, "not found"),
+      error: (error) => {
+        if (error instanceof HttpError) return textResponse(error.status, error.message);
+        log.error("internal error:", error);
+        return textResponse(500, "internal error");
       },
-      "/messages": (req) => {
-        if (!sessions) throw new HttpError(400, bridgeOff);
-        return bridge(req, policy, () => {
-          if (req.method !== "POST") return textResponse(405, "method not allowed: use POST /messages", { Allow: "POST" });
-          return handleMessages(req, sessions, options.maxBodyBytes);
-        });
-      },
-    },
-    fetch: () => textResponse(404, "not found"),
-    error: (error) => {
-      if (error instanceof HttpError) return textResponse(error.status, error.message);
-      log.error("internal error:", error);
-      return textResponse(500, "internal error");
-    },
-  });
+    });
   };
   const servers: Server<undefined>[] = [];
   try {
