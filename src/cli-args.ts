@@ -6,8 +6,7 @@
 import type { ArgsDef, ParsedArgs } from "citty";
 import { OptionsError } from "./errors.ts";
 import type { LogLevelName } from "./log.ts";
-import { parseBytes, parseCount, parseMicroseconds, parsePort, parseSeconds, printable, type ProxyOptions } from "./options.ts";
-import type { AuthMode } from "./security/access.ts";
+import { parseAuthMode, parseBytes, parseCount, parseMicroseconds, parsePort, parseSeconds, printable, type ProxyOptions } from "./options.ts";
 import { isLoopbackHost } from "./security/address.ts";
 import { loadToken, TOKEN_ENV, type LoadedToken, type TokenEnv } from "./security/token-file.ts";
 
@@ -173,7 +172,7 @@ export function toOptions(parsed: CliArgs, sse: string[] | undefined, own?: stri
     maxSessions: parseCount("--max-sessions", parsed["max-sessions"]),
     allowHosts: repeated("allow-host", parsed, own),
     allowOrigins: repeated("allow-origin", parsed, own),
-    auth: parsed.auth as AuthMode,
+    auth: parseAuthMode(parsed.auth),
     allowClients: repeated("allow-client", parsed, own),
     allowDests: repeated("allow-dest", parsed, own),
     denyDests: repeated("deny-dest", parsed, own),

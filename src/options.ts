@@ -120,6 +120,12 @@ export const MAX_BUSY_POLL_MS = 10;
 export const MIN_TOKEN_LENGTH = 16;
 const authModes: readonly AuthMode[] = ["loopback-free", "always", "off"];
 
+/** `--auth` as typed → a mode (checked before the CLI looks for a token file). */
+export function parseAuthMode(text: string): AuthMode {
+  if (!(authModes as readonly string[]).includes(text)) throw new OptionsError(`invalid --auth "${printable(text)}": expected loopback-free, always or off`);
+  return text as AuthMode;
+}
+
 export function resolveOptions(options: ProxyOptions = {}): ResolvedOptions {
   const port = options.port ?? DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -129,7 +135,7 @@ export function resolveOptions(options: ProxyOptions = {}): ResolvedOptions {
   if (!host) throw new OptionsError("host must not be empty");
   if (options.sse && options.sse.length === 0) throw new OptionsError("--sse needs a command to run");
   const auth = options.auth ?? "loopback-free";
-  if (!authModes.includes(auth)) throw new OptionsError(`invalid --auth "${printable(String(auth))}": expected loopback-free, always or off`);
+  parseAuthMode(auth);
   if (options.token !== undefined && options.token.length < MIN_TOKEN_LENGTH) {
     throw new OptionsError(`the token is too short (${options.token.length} characters; at least ${MIN_TOKEN_LENGTH}): \`mcp-proxy token\` makes a good one`);
   }

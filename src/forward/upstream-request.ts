@@ -7,7 +7,7 @@
  *   open: queued bytes in one write (corked with the head) ─▶ events.ready(endpoint)
  *   retry(): a kept connection closed before answering; once more on a fresh one
  */
-import { describeErrno, HttpError } from "../errors.ts";
+import { ConnectTimeout, describeErrno, HttpError } from "../errors.ts";
 import type { FrontContext } from "../front/context.ts";
 import type { Endpoint } from "../front/endpoint.ts";
 import type { Peer } from "../security/access.ts";
@@ -57,7 +57,10 @@ export class UpstreamRequest {
       this.open(true);
       return;
     }
-    guard.check(target.host, peer.loopback).then(
+    // The lookup counts against the connect timeout, as it does for Bun.connect by name.
+    let timer: Timer | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new ConnectTimeout()), ctx.options.connectTimeoutMs)));
+    Promise.race([guard.check(target.host, peer.loopback), late]).finally(() => clearTimeout(timer)).then(
       (address) => {
         if (this.cancelled) return;
         if (!this.key.startsWith("self")) {

@@ -28,6 +28,13 @@ describe("command line: access control", () => {
     expect(cli.stderr()).toContain("--open-proxy");
   });
 
+  test("an unknown --auth is exit 2 before any token file is made", async () => {
+    await using cli = runCli(["-p", "0", "--auth", "sometimes", "--host", "0.0.0.0"], env);
+    expect(await within(cli.exited, 5000, "exit")).toBe(2);
+    expect(cli.stderr()).toContain('invalid --auth "sometimes"');
+    expect(() => statSync(join(dir, "mcp-proxy"))).toThrow();
+  });
+
   test("--auth always makes the token file on first start, names its path in the banner, never its value", async () => {
     await using cli = runCli(["-p", "0", "--auth", "always"], env);
     const port = await cli.port();
