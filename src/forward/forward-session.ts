@@ -212,7 +212,6 @@ export class ForwardSession implements ExchangeOwner, Closable {
   }
 }
 
-
 function proxyAuthorization(head: RequestHead): string | undefined {
   for (const field of head.headers) if (field.key === "proxy-authorization") return field.value;
   return undefined;
