@@ -94,9 +94,10 @@ describe("DestinationGuard", () => {
     expect(calls).toEqual([]);
   });
 
-  test("the real resolver: localhost resolves to loopback and is refused for a remote client", async () => {
+  test("the real resolver: localhost, 127.1 and 2130706433 resolve to loopback and are refused for a remote client", async () => {
     const guard = new DestinationGuard(rules(), (await import("../../src/security/destination.ts")).systemResolver);
-    await expect(guard.check("localhost", false)).rejects.toThrow("may not reach loopback");
+    // Short and decimal spellings are no address literal to our parser, but the resolver turns them into 127.0.0.1.
+    for (const host of ["localhost", "127.1", "2130706433"]) await expect(guard.check(host, false)).rejects.toThrow("may not reach loopback");
     expect(["127.0.0.1", "::1"]).toContain(await guard.check("localhost", true));
   });
 });
