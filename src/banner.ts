@@ -1,4 +1,9 @@
-/** The start banner: where we listen, and the exact lines to paste into an MCP server's env. */
+/**
+ * The start banner: where we listen, the exact lines to paste into an MCP server's env, and
+ * who needs the token (its source, never its value). On loopback with the defaults it is
+ * what it always was.
+ */
+import { isLoopbackHost } from "./security/address.ts";
 import type { ProxyHandle } from "./start.ts";
 
 export function bannerLines(handle: ProxyHandle, version: string): string[] {
@@ -11,6 +16,20 @@ export function bannerLines(handle: ProxyHandle, version: string): string[] {
   if (handle.options.sse) {
     lines.push(`MCP bridge (Streamable HTTP): ${handle.url}/mcp  → ${handle.options.sse.join(" ")}`);
     lines.push(`MCP bridge (HTTP+SSE, legacy): ${handle.url}/sse`);
+  }
+  return [...lines, ...authLines(handle)];
+}
+
+function authLines(handle: ProxyHandle): string[] {
+  const { auth, host, token, tokenSource, port } = handle.options;
+  if (auth === "off") {
+    return [`WARNING: --auth off: anyone who can reach port ${handle.port} can use the proxy and run the bridged MCP servers`];
+  }
+  if (auth === "loopback-free" && isLoopbackHost(host) && token === undefined) return [];
+  const who = auth === "always" ? "every client" : "clients not on loopback";
+  const lines = [`Auth: ${who} must send the token (--auth ${auth}); token: ${tokenSource ?? (token ? "given" : "none set, so they cannot get in")}`];
+  if (token !== undefined) {
+    lines.push(`  proxy URL: http://mcp:<token>@HOST:${port || handle.port}   bridge header: Authorization: Bearer <token>   (mcp-proxy token prints it)`);
   }
   return lines;
 }

@@ -6,13 +6,15 @@
 import type { ArgsDef, ParsedArgs } from "citty";
 import { OptionsError } from "./errors.ts";
 import type { LogLevelName } from "./log.ts";
-import { parseBytes, parseCount, parseMicroseconds, parsePort, parseSeconds, printable, type ProxyOptions } from "./options.ts";
+import { parseAuthMode, parseBytes, parseCount, parseMicroseconds, parsePort, parseSeconds, printable, type ProxyOptions } from "./options.ts";
+import { isLoopbackHost } from "./security/address.ts";
+import { loadToken, TOKEN_ENV, type LoadedToken, type TokenEnv } from "./security/token-file.ts";
 
 export const args = {
   port: { type: "string", alias: "p", description: "Port to listen on (0 picks a free one)", default: "28080", valueHint: "PORT" },
   host: {
     type: "string",
-    description: "Address to bind; anything but loopback exposes the proxy to your network",
+    description: "Address to bind; on anything but loopback, other clients need the token (see --auth)",
     default: "127.0.0.1",
     valueHint: "ADDR",
   },
@@ -60,6 +62,36 @@ export const args = {
     description: "Also accept requests from this browser Origin; repeatable; * allows any",
     valueHint: "ORIGIN",
   },
+  auth: {
+    type: "string",
+    description: "Who needs the token: loopback-free (everyone but loopback clients), always, or off",
+    default: "loopback-free",
+    valueHint: "MODE",
+  },
+  "token-file": {
+    type: "string",
+    description: "Read the token from this file (created if missing); MCP_PROXY_TOKEN wins; default ~/.config/mcp-proxy/token",
+    valueHint: "PATH",
+  },
+  "allow-client": {
+    type: "string",
+    description: "Only these non-loopback addresses may connect (address or CIDR, e.g. 172.17.0.0/16); repeatable",
+    valueHint: "CIDR",
+  },
+  "allow-dest": {
+    type: "string",
+    description: "Proxied requests may only reach these (host, *.suffix or CIDR); also lifts the remote-client rules for them; repeatable",
+    valueHint: "DEST",
+  },
+  "deny-dest": {
+    type: "string",
+    description: "Proxied requests may never reach these (host, *.suffix or CIDR); wins over --allow-dest; repeatable",
+    valueHint: "DEST",
+  },
+  "open-proxy": {
+    type: "boolean",
+    description: "Start even though --host is not loopback, --auth is off and no --allow-client is given",
+  },
   verbose: { type: "boolean", description: "Log debug lines too" },
   quiet: { type: "boolean", description: "Log errors only" },
   version: { type: "boolean", alias: "v", description: "Print the version and exit" },
@@ -73,6 +105,8 @@ export const examples = [
   "mcp-proxy -p 9000                          # another port",
   "mcp-proxy --sse npx -y @modelcontextprotocol/server-everything",
   "HTTPS_PROXY=http://127.0.0.1:28080 curl https://example.com/",
+  "mcp-proxy --host 0.0.0.0 --allow-client 172.17.0.0/16 --sse …   # Docker containers, with the token",
+  "mcp-proxy token                            # print the token clients send",
 ];
 
 /** Splits `argv` at the first `--sse`: [mcp-proxy's own flags, the child's argv or undefined]. */
@@ -138,5 +172,27 @@ export function toOptions(parsed: CliArgs, sse: string[] | undefined, own?: stri
     maxSessions: parseCount("--max-sessions", parsed["max-sessions"]),
     allowHosts: repeated("allow-host", parsed, own),
     allowOrigins: repeated("allow-origin", parsed, own),
+    auth: parseAuthMode(parsed.auth),
+    allowClients: repeated("allow-client", parsed, own),
+    allowDests: repeated("allow-dest", parsed, own),
+    denyDests: repeated("deny-dest", parsed, own),
+    openProxy: parsed["open-proxy"] === true,
   };
+}
+
+/**
+ * Adds the token when auth can apply: with --auth always, or when --host lets non-loopback
+ * clients in, or when one was given explicitly (MCP_PROXY_TOKEN, --token-file). A proxy on
+ * loopback with the defaults reads and writes no token file. Returns what to tell the user.
+ */
+export function withToken(options: ProxyOptions, tokenFile: string | undefined, env: TokenEnv): { options: ProxyOptions; loaded?: LoadedToken; notes: string[] } {
+  const auth = options.auth ?? "loopback-free";
+  if (auth === "off") return { options, notes: tokenFile ? ["--token-file is ignored with --auth off"] : [] };
+  const explicit = tokenFile !== undefined || !!env.MCP_PROXY_TOKEN?.trim();
+  if (auth === "loopback-free" && isLoopbackHost(options.host ?? "127.0.0.1") && !explicit) return { options, notes: [] };
+  const loaded = loadToken(env, tokenFile);
+  const notes: string[] = [];
+  if (tokenFile !== undefined && loaded.source === TOKEN_ENV) notes.push(`${TOKEN_ENV} is set, so --token-file ${tokenFile} is not read`);
+  if (loaded.created) notes.push(`created a new token in ${loaded.source} (mode 0600); print it with: mcp-proxy token`);
+  return { options: { ...options, token: loaded.token, tokenSource: loaded.source }, loaded, notes };
 }

@@ -6,7 +6,7 @@
 import { defineCommand, parseArgs, renderUsage } from "citty";
 import pkg from "../package.json" with { type: "json" };
 import { bannerLines } from "./banner.ts";
-import { args, checkUnknown, examples, logLevel, splitSse, toOptions, type CliArgs } from "./cli-args.ts";
+import { args, checkUnknown, examples, logLevel, splitSse, toOptions, withToken, type CliArgs } from "./cli-args.ts";
 import { ListenError, OptionsError } from "./errors.ts";
 import { createLogger } from "./log.ts";
 import { start } from "./start.ts";
@@ -28,7 +28,17 @@ function stopSignal(): Promise<string> {
   });
 }
 
+/** `mcp-proxy <name> …`: commands other than the proxy itself, loaded only when used. */
+const subcommands = {
+  token: () => import("./commands/token.ts"),
+} as const;
+
 async function main(argv: string[]): Promise<number> {
+  const name = argv[0] as keyof typeof subcommands;
+  if (Object.hasOwn(subcommands, name)) {
+    const command = await subcommands[name]();
+    return command.run(argv.slice(1), process.env, (text) => process.stdout.write(text), (text) => process.stderr.write(text));
+  }
   const [own, sse] = splitSse(argv);
   const parsed = parseArgs(own, args) as unknown as CliArgs;
   if (parsed.help) {
@@ -44,7 +54,9 @@ async function main(argv: string[]): Promise<number> {
   }
   checkUnknown(parsed);
   const logger = createLogger(logLevel(parsed));
-  const handle = await start({ ...toOptions(parsed, sse, own), logger });
+  const { options, notes } = withToken(toOptions(parsed, sse, own), parsed["token-file"], process.env);
+  for (const note of notes) logger.info(note);
+  const handle = await start({ ...options, logger });
   logger.info(bannerLines(handle, pkg.version).join("\n"));
   const signal = await stopSignal();
   logger.info(`${signal}: shutting down`);

@@ -4,6 +4,10 @@
  */
 import { OptionsError } from "./errors.ts";
 import { createLogger, type Logger } from "./log.ts";
+import type { AuthMode } from "./security/access.ts";
+import { isLoopbackHost, parseCidr, type Cidr } from "./security/address.ts";
+import { parseDestRule, type DestRule } from "./security/dest-rules.ts";
+import { systemResolver, type Resolver } from "./security/destination.ts";
 
 export interface ProxyOptions {
   /** TCP port of the one public listener; 0 picks a free one. @default 28080 */
@@ -44,6 +48,29 @@ export interface ProxyOptions {
   allowOrigins?: string[];
   /** Environment of each bridge child. @default process.env (children inherit ours, see mcp/child.ts) */
   childEnv?: Record<string, string | undefined>;
+  /**
+   * Who must authenticate: `loopback-free` asks every client but loopback ones, `always` asks
+   * loopback clients too (a shared machine), `off` asks nobody. @default "loopback-free"
+   */
+  auth?: AuthMode;
+  /**
+   * The secret clients present: `Authorization: Bearer <token>` to the bridge, `user:<token>`
+   * as proxy credentials. At least 16 characters. @default undefined (no client can
+   * authenticate, so only those that need no credentials get in)
+   */
+  token?: string;
+  /** Where the token came from, for the banner (a path or a variable name, never the token). @default undefined */
+  tokenSource?: string;
+  /** Address blocks (`172.17.0.0/16`, `192.168.1.5`) of the non-loopback clients that may connect at all. @default [] (any) */
+  allowClients?: string[];
+  /** Destinations (host, `*.suffix` or address block) proxied requests may reach; when given, only these. @default [] */
+  allowDests?: string[];
+  /** Destinations (host, `*.suffix` or address block) proxied requests may never reach; wins over allowDests. @default [] */
+  denyDests?: string[];
+  /** Start even when a non-loopback host, auth off and no allowClients make an open proxy. @default false */
+  openProxy?: boolean;
+  /** Resolves a destination name to its addresses when a destination rule applies. @default dns.promises.lookup (all addresses) */
+  resolver?: Resolver;
   /** Where log lines go. @default a consola logger on stderr at info level */
   logger?: Logger;
 }
@@ -66,6 +93,14 @@ export interface ResolvedOptions {
   allowHosts: string[];
   allowOrigins: string[];
   childEnv: Record<string, string | undefined>;
+  auth: AuthMode;
+  token: string | undefined;
+  tokenSource: string | undefined;
+  allowClients: Cidr[];
+  allowDests: DestRule[];
+  denyDests: DestRule[];
+  openProxy: boolean;
+  resolver: Resolver;
   logger: Logger;
 }
 
@@ -81,6 +116,15 @@ export const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 export const DEFAULT_BUSY_POLL_MS = 0.2;
 /** Past this a busy-poll window stops saving wake-ups and only burns CPU. */
 export const MAX_BUSY_POLL_MS = 10;
+/** Shortest token accepted: 16 characters of a random token are already ~96 bits. */
+export const MIN_TOKEN_LENGTH = 16;
+const authModes: readonly AuthMode[] = ["loopback-free", "always", "off"];
+
+/** `--auth` as typed → a mode (checked before the CLI looks for a token file). */
+export function parseAuthMode(text: string): AuthMode {
+  if (!(authModes as readonly string[]).includes(text)) throw new OptionsError(`invalid --auth "${printable(text)}": expected loopback-free, always or off`);
+  return text as AuthMode;
+}
 
 export function resolveOptions(options: ProxyOptions = {}): ResolvedOptions {
   const port = options.port ?? DEFAULT_PORT;
@@ -90,6 +134,24 @@ export function resolveOptions(options: ProxyOptions = {}): ResolvedOptions {
   const host = options.host ?? DEFAULT_HOST;
   if (!host) throw new OptionsError("host must not be empty");
   if (options.sse && options.sse.length === 0) throw new OptionsError("--sse needs a command to run");
+  const auth = options.auth ?? "loopback-free";
+  parseAuthMode(auth);
+  if (options.token !== undefined && options.token.length < MIN_TOKEN_LENGTH) {
+    throw new OptionsError(`the token is too short (${options.token.length} characters; at least ${MIN_TOKEN_LENGTH}): \`mcp-proxy token\` makes a good one`);
+  }
+  const allowClients = (options.allowClients ?? []).map((text) => {
+    const cidr = parseCidr(text.trim());
+    if (!cidr) throw new OptionsError(`invalid --allow-client "${printable(text)}": expected an address or block such as 172.17.0.0/16`);
+    return cidr;
+  });
+  const openProxy = options.openProxy ?? false;
+  if (!isLoopbackHost(host) && auth === "off" && allowClients.length === 0 && !openProxy) {
+    throw new OptionsError(
+      `refusing to start an open proxy: --host ${host} with --auth off lets anyone who can reach port ${port} ` +
+        "use the proxy and run the bridged MCP servers. Drop --auth off (clients then need the token), " +
+        "or limit who may connect with --allow-client CIDR, or pass --open-proxy if that is really what you want.",
+    );
+  }
   return {
     port,
     host,
@@ -110,6 +172,14 @@ export function resolveOptions(options: ProxyOptions = {}): ResolvedOptions {
     // The one read of process.env below the CLI: Bun.spawn's own default is the environment
     // the process started with, which misses later changes made by an embedder.
     childEnv: options.childEnv ?? process.env,
+    auth,
+    token: options.token,
+    tokenSource: options.tokenSource,
+    allowClients,
+    allowDests: (options.allowDests ?? []).map((text) => parseDestRule("--allow-dest", text)),
+    denyDests: (options.denyDests ?? []).map((text) => parseDestRule("--deny-dest", text)),
+    openProxy,
+    resolver: options.resolver ?? systemResolver,
     logger: options.logger ?? createLogger("info"),
   };
 }

@@ -11,6 +11,7 @@ import { listenFront } from "./front/listener.ts";
 import { Registry } from "./front/registry.ts";
 import { UpstreamPool } from "./forward/upstream-pool.ts";
 import { resolveOptions, type ProxyOptions, type ResolvedOptions } from "./options.ts";
+import { Access } from "./security/access.ts";
 
 export interface ProxyHandle extends AsyncDisposable {
   /** `http://host:port`, the value for HTTP_PROXY / HTTPS_PROXY. */
@@ -26,17 +27,42 @@ export interface ProxyHandle extends AsyncDisposable {
 
 export async function start(input: ProxyOptions = {}): Promise<ProxyHandle> {
   const options = resolveOptions(input);
-  const socketPath = createAppSocketPath();
+  const access = new Access(
+    {
+      auth: options.auth,
+      token: options.token,
+      allowClients: options.allowClients,
+      destRules: { allow: options.allowDests, deny: options.denyDests },
+      resolver: options.resolver,
+    },
+    options.logger,
+  );
+  // One socket per app listener the auth mode needs: "open" (no credentials), "bearer" (token).
+  const openPath = options.auth === "always" ? undefined : createAppSocketPath();
+  const bearerPath = options.auth === "off" ? undefined : createAppSocketPath();
+  const removeSockets = () => {
+    openPath?.remove();
+    bearerPath?.remove();
+  };
   // The app's Host check needs the front's bound port, known only once it listens (port 0).
   let publicPort = options.port;
-  const app = startApp(options, socketPath.path, options.logger, () => publicPort);
+  let app: ReturnType<typeof startApp>;
+  try {
+    app = startApp(options, { open: openPath?.path, bearer: bearerPath?.path }, options.logger, () => publicPort, access);
+  } catch (error) {
+    removeSockets();
+    throw error;
+  }
   const registry = new Registry();
   const pool = new UpstreamPool({ maxIdlePerHost: options.reuseUpstream ? 64 : 0, idleTimeoutMs: 30_000 });
   const ctx: FrontContext = {
     options,
     log: options.logger,
     registry,
-    appSocket: socketPath.path,
+    // A client that needs no credentials under --auth always does not exist, and with
+    // --auth off every client is one: each case has its listener.
+    appSocket: (trusted) => (trusted ? openPath : bearerPath)!.path,
+    access,
     publicPort: () => publicPort,
     pool,
     poll: new BusyPoll(options.busyPollMs),
@@ -46,7 +72,7 @@ export async function start(input: ProxyOptions = {}): Promise<ProxyHandle> {
     listener = listenFront(ctx);
   } catch (error) {
     await app.stop();
-    socketPath.remove();
+    removeSockets();
     throw error;
   }
   publicPort = listener.port;
@@ -61,7 +87,7 @@ export async function start(input: ProxyOptions = {}): Promise<ProxyHandle> {
       pool.destroy();
       ctx.poll.stop();
       await app.stop(); // stops every bridge child too (sessions.closeAll)
-      socketPath.remove();
+      removeSockets();
     })());
 
   return {

@@ -1,23 +1,37 @@
 /**
- * The internal HTTP app: a Bun.serve on a unix socket that only the front talks to. It gets
+ * The internal HTTP app: Bun.serve on unix sockets that only the front talks to. It gets
  * every origin-form request (`GET /healthz`, `/mcp`, `/sse`, `/messages`); the route table
  * is below and HttpError becomes a response in one place.
  *
- *   /mcp, /sse, /messages ─▶ guard (Host, Origin: 403) ─▶ OPTIONS preflight | route ─▶ CORS headers
+ *   /mcp, /sse, /messages ─▶ guard (Host, Origin: 403) ─▶ OPTIONS preflight
+ *                          ─▶ bearer token (401; the "bearer" listener only) ─▶ route ─▶ CORS headers
+ *
+ * Two listeners share one route table and one set of sessions: "open" for clients that need
+ * no credentials and "bearer" for the rest. The front knows the client's address and picks
+ * the listener when it hands the connection over; after that it no longer reads the bytes
+ * (keep-alive), so the listener itself must ask on every request.
  */
 import type { Server } from "bun";
 import { HttpError, JsonRpcHttpError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { Sessions } from "../mcp/sessions.ts";
 import type { ResolvedOptions } from "../options.ts";
+import type { Access } from "../security/access.ts";
 import { preflightResponse, withCors } from "./cors.ts";
 import { checkGuard, type GuardPolicy } from "./guard.ts";
 import { handleMcp } from "./mcp-route.ts";
 import { handleMessages } from "./messages-route.ts";
 import { handleSse } from "./sse-route.ts";
 
+export interface AppSockets {
+  /** For clients that need no credentials; undefined with --auth always. */
+  open: string | undefined;
+  /** For clients that must send `Authorization: Bearer <token>`; undefined with --auth off. */
+  bearer: string | undefined;
+}
+
 export interface AppServer {
-  server: Server<undefined>;
+  servers: Server<undefined>[];
   /** The MCP bridge's sessions; undefined when started without --sse. */
   sessions: Sessions | undefined;
   /** Stops every session's child, then the server. */
@@ -39,7 +53,7 @@ const bridgeOff =
   "The MCP bridge is off. Start mcp-proxy with --sse CMD ARGS… (for example: mcp-proxy --sse npx -y @modelcontextprotocol/server-everything)";
 
 /** `publicPort` is the front's bound port, which the Host check compares against. */
-export function startApp(options: ResolvedOptions, socketPath: string, log: Logger, publicPort: () => number): AppServer {
+export function startApp(options: ResolvedOptions, sockets: AppSockets, log: Logger, publicPort: () => number, access: Access): AppServer {
   const sessions = options.sse
     ? new Sessions({
         argv: options.sse,
@@ -54,52 +68,75 @@ export function startApp(options: ResolvedOptions, socketPath: string, log: Logg
     : undefined;
   const policy: GuardPolicy = { port: publicPort, allowHosts: options.allowHosts, allowOrigins: options.allowOrigins };
 
-  const server: Server<undefined> = Bun.serve({
-    unix: socketPath,
-    ...noIdleTimeout,
-    routes: {
-      "/healthz": { GET: () => Response.json({ status: "ok" }) },
-      "/mcp": (req) => {
-        if (!sessions) throw new HttpError(400, bridgeOff);
-        return bridge(req, policy, () => handleMcp(req, sessions, { maxBodyBytes: options.maxBodyBytes, jsonResponse: options.jsonResponse }));
+  const serve = (unix: string, bearer: boolean): Server<undefined> => {
+    const bridge = (req: Request, policy: GuardPolicy, route: () => Response | Promise<Response>) =>
+      guarded(req, policy, bearer ? access : undefined, route);
+    return Bun.serve({
+      unix,
+      ...noIdleTimeout,
+      routes: {
+        "/healthz": { GET: () => Response.json({ status: "ok" }) },
+        "/mcp": (req) => {
+          if (!sessions) throw new HttpError(400, bridgeOff);
+          return bridge(req, policy, () => handleMcp(req, sessions, { maxBodyBytes: options.maxBodyBytes, jsonResponse: options.jsonResponse }));
+        },
+        "/sse": (req) => {
+          if (!sessions) throw new HttpError(400, bridgeOff);
+          return bridge(req, policy, () => {
+            if (req.method !== "GET") return textResponse(405, "method not allowed: use GET /sse", { Allow: "GET" });
+            return handleSse(req, sessions);
+          });
+        },
+        "/messages": (req) => {
+          if (!sessions) throw new HttpError(400, bridgeOff);
+          return bridge(req, policy, () => {
+            if (req.method !== "POST") return textResponse(405, "method not allowed: use POST /messages", { Allow: "POST" });
+            return handleMessages(req, sessions, options.maxBodyBytes);
+          });
+        },
       },
-      "/sse": (req) => {
-        if (!sessions) throw new HttpError(400, bridgeOff);
-        return bridge(req, policy, () => {
-          if (req.method !== "GET") return textResponse(405, "method not allowed: use GET /sse", { Allow: "GET" });
-          return handleSse(req, sessions);
-        });
+      fetch: () => textResponse(404, "not found"),
+      error: (error) => {
+        if (error instanceof HttpError) return textResponse(error.status, error.message);
+        log.error("internal error:", error);
+        return textResponse(500, "internal error");
       },
-      "/messages": (req) => {
-        if (!sessions) throw new HttpError(400, bridgeOff);
-        return bridge(req, policy, () => {
-          if (req.method !== "POST") return textResponse(405, "method not allowed: use POST /messages", { Allow: "POST" });
-          return handleMessages(req, sessions, options.maxBodyBytes);
-        });
-      },
-    },
-    fetch: () => textResponse(404, "not found"),
-    error: (error) => {
-      if (error instanceof HttpError) return textResponse(error.status, error.message);
-      log.error("internal error:", error);
-      return textResponse(500, "internal error");
-    },
-  });
+    });
+  };
+  const servers: Server<undefined>[] = [];
+  try {
+    if (sockets.open) servers.push(serve(sockets.open, false));
+    if (sockets.bearer) servers.push(serve(sockets.bearer, true));
+  } catch (error) {
+    for (const server of servers) void server.stop(true);
+    throw error;
+  }
   return {
-    server,
+    servers,
     sessions,
     stop: async () => {
       await sessions?.closeAll();
-      await server.stop(true);
+      await Promise.all(servers.map((server) => server.stop(true)));
     },
   };
 }
 
-/** Guard, preflight, route, and CORS headers on every answer, errors included. */
-async function bridge(req: Request, policy: GuardPolicy, route: () => Response | Promise<Response>): Promise<Response> {
+/**
+ * Guard, preflight, bearer token (when `access` is given), route, and CORS headers on every
+ * answer, errors included. A preflight carries no credentials (Fetch §4.8), so it is answered
+ * before the token is asked for; it reveals only the CORS policy.
+ */
+async function guarded(req: Request, policy: GuardPolicy, access: Access | undefined, route: () => Response | Promise<Response>): Promise<Response> {
   try {
     checkGuard(req, policy);
     if (req.method === "OPTIONS") return preflightResponse(req);
+    if (access) {
+      const value = req.headers.get("authorization");
+      if (!access.tokens.bearer(value)) {
+        access.bridgeRefused(new URL(req.url).pathname, value !== null);
+        return withCors(req, unauthorized());
+      }
+    }
     return withCors(req, await route());
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;
@@ -107,6 +144,13 @@ async function bridge(req: Request, policy: GuardPolicy, route: () => Response |
     const res = error instanceof JsonRpcHttpError ? error.response() : textResponse(error.status, error.message);
     return error.status === 403 ? res : withCors(req, res);
   }
+}
+
+/** 401 (RFC 6750 §3): the bridge wants `Authorization: Bearer <token>`. */
+function unauthorized(): Response {
+  return textResponse(401, "unauthorized: send Authorization: Bearer <token> (mcp-proxy token prints it)", {
+    "WWW-Authenticate": 'Bearer realm="mcp-proxy"',
+  });
 }
 
 export function textResponse(status: number, message: string, headers?: Record<string, string>): Response {

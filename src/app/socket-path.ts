@@ -13,8 +13,9 @@ export interface AppSocketPath {
   remove(): void;
 }
 
-export function createAppSocketPath(): AppSocketPath {
-  if (process.platform === "linux") {
+/** `platform` is a parameter so the file form can be tested on Linux too. */
+export function createAppSocketPath(platform: NodeJS.Platform = process.platform): AppSocketPath {
+  if (platform === "linux") {
     return { path: `\0mcp-proxy-${process.pid}-${randomBytes(8).toString("hex")}`, remove() {} };
   }
   const dir = mkdtempSync(join(tmpdir(), "mcp-proxy-"));

@@ -4,19 +4,21 @@
  * both ways until both sides are done.
  *
  *   parse authority ─bad─▶ 400
+ *   destination rules apply? ─▶ resolve, check every address ─refused─▶ 403 │ connect to the checked address
  *   Bun.connect ─refused/DNS─▶ 502, ─timeout─▶ 504
  *            └─open─▶ 200 + pipe ─close─▶ one log line
  */
 import { describeErrno, HttpError, statusForErrno } from "../errors.ts";
-import { slotHandlers, type RawSocket } from "../front/endpoint.ts";
+import { slotHandlers, type RawSocket, type SocketSlot } from "../front/endpoint.ts";
 import { handoff } from "../front/handoff.ts";
 import { respondAndClose } from "../front/raw-response.ts";
 import type { FrontContext } from "../front/context.ts";
+import type { Peer } from "../security/access.ts";
 import { formatTarget, parseAuthority, type Target } from "./target.ts";
 
 const ESTABLISHED = "HTTP/1.1 200 Connection established\r\n\r\n";
 
-export function openTunnel(ctx: FrontContext, client: RawSocket, authority: string, early: Uint8Array): void {
+export function openTunnel(ctx: FrontContext, client: RawSocket, authority: string, early: Uint8Array, peer: Peer): void {
   const started = performance.now();
   const from = `${client.remoteAddress}`;
   let target: Target;
@@ -30,14 +32,22 @@ export function openTunnel(ctx: FrontContext, client: RawSocket, authority: stri
   }
   const name = formatTarget(target);
   ctx.log.debug(`${from} CONNECT ${name} connecting`);
+  const guard = ctx.access.destinations;
+  const connect = (host: string, slot: SocketSlot) =>
+    Bun.connect({ hostname: host, port: target.port, allowHalfOpen: true, data: slot, socket: slotHandlers });
   handoff(client, ctx.registry, {
+    // With no rule to apply (a loopback client, no --allow-dest/--deny-dest): no lookup of our own.
     connect: (slot) =>
-      Bun.connect({ hostname: target.host, port: target.port, allowHalfOpen: true, data: slot, socket: slotHandlers }),
+      guard.applies(peer.loopback) ? guard.check(target.host, peer.loopback).then((address) => connect(address, slot)) : connect(target.host, slot),
     timeoutMs: ctx.options.connectTimeoutMs,
     early,
     greeting: ESTABLISHED,
     poll: ctx.poll,
     onFail(error, timedOut) {
+      if (error instanceof HttpError) {
+        ctx.log.warn(`${from} CONNECT ${name} - ${error.status} ${error.message}`);
+        return respondAndClose(client, error.status, error.message);
+      }
       const status = timedOut ? 504 : statusForErrno(error);
       const cause = timedOut ? `ETIMEDOUT connect timed out after ${ctx.options.connectTimeoutMs / 1000}s` : describeErrno(error);
       ctx.log.error(`${name} - ${cause}`);

@@ -1,5 +1,6 @@
 /** The contract between a client connection (ForwardSession) and the exchange it runs. */
 import type { FrontContext } from "../front/context.ts";
+import type { Peer } from "../security/access.ts";
 import type { Endpoint } from "../front/endpoint.ts";
 import type { HttpUrlTarget } from "./target.ts";
 import type { UpstreamPool } from "./upstream-pool.ts";
@@ -10,6 +11,8 @@ export interface ExchangeOwner {
   pool: UpstreamPool;
   client: Endpoint;
   clientName: string;
+  /** The client's standing: destination rules and which app "self" requests go to depend on it. */
+  peer: Peer;
   /** Is `target` this proxy itself? Then the internal app serves it. */
   isSelf(target: HttpUrlTarget): boolean;
   /** The exchange is over; `closeClient` when the client connection must close now. */

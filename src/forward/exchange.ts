@@ -56,9 +56,12 @@ export class Exchange {
     this.requestBody = new BodyFramer(plan.framing);
     this.requestDone = this.requestBody.done;
     this.response = new ResponseReader(head.method, this.responseSink());
-    this.link = new UpstreamRequest(owner.ctx, owner.pool, this.target, this.key, latin1Bytes(plan.upstreamHead), {
+    this.link = new UpstreamRequest(owner.ctx, owner.pool, this.target, this.key, latin1Bytes(plan.upstreamHead), owner.peer, {
       ready: (upstream) => this.attach(upstream),
-      failed: (error) => this.fail(statusForErrno(error), `cannot reach ${formatTarget(this.target)}: ${describeErrno(error)}`),
+      failed: (error) =>
+        error instanceof HttpError
+          ? this.fail(error.status, error.message)
+          : this.fail(statusForErrno(error), `cannot reach ${formatTarget(this.target)}: ${describeErrno(error)}`),
       pauseSource: () => owner.pauseClient(),
       resumeSource: () => owner.resumeClient(),
     });
@@ -209,7 +212,7 @@ export class Exchange {
     upstream.uncork();
     const head = this.response.head!;
     const reusable = this.requestDone && !this.closeUpstreamAfter && upstreamKeepsAlive(head) && this.response.framer.framing.kind !== "close";
-    if (reusable) this.owner.pool.release(this.key, upstream);
+    if (reusable) this.owner.pool.release(this.link.key, upstream);
     else upstream.destroy();
     this.log(head.status);
     this.owner.finished(this.closeClient);

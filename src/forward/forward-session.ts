@@ -2,8 +2,8 @@
  * A client connection that sends absolute-form requests (HTTP_PROXY clients): one request at
  * a time, each possibly for another host, answered in order.
  *
- *   bytes ─▶ buffer ─sniff─▶ absolute → Exchange (request body streamed by its framing)
- *                            CONNECT (between exchanges) → tunnel, with the rest of the bytes
+ *   bytes ─▶ buffer ─sniff─▶ absolute → credentials (407) → Exchange (request body streamed by its framing)
+ *                            CONNECT (between exchanges) → credentials (407) → tunnel, with the rest of the bytes
  *                            origin-form / invalid → 400 and close
  *   exchange done ─▶ keep-alive: next buffered request │ close: FIN after the response
  *
@@ -14,14 +14,16 @@ import { concatBytes } from "../bytes.ts";
 import { HttpError } from "../errors.ts";
 import type { FrontContext } from "../front/context.ts";
 import { Endpoint, type RawSocket } from "../front/endpoint.ts";
-import { lingerClose, plainResponse } from "../front/raw-response.ts";
+import { lingerClose, plainResponse, proxyAuthRequired } from "../front/raw-response.ts";
 import type { Closable } from "../front/registry.ts";
 import { sniff } from "../front/sniff.ts";
 import { MAX_REQUEST_HEAD } from "../options.ts";
+import type { Peer } from "../security/access.ts";
+import { fieldValue } from "../security/credentials.ts";
 import { openTunnel } from "./connect-tunnel.ts";
 import { Exchange } from "./exchange.ts";
 import type { ExchangeOwner } from "./exchange-owner.ts";
-import { parseRequestHead } from "./http-head.ts";
+import { parseRequestHead, type RequestHead } from "./http-head.ts";
 import type { HttpUrlTarget } from "./target.ts";
 import type { UpstreamPool } from "./upstream-pool.ts";
 
@@ -39,12 +41,18 @@ export class ForwardSession implements ExchangeOwner, Closable {
   private waiting = false;
   private clientFin = false;
   private done = false;
+  /**
+   * The Proxy-Authorization value this connection already proved: a kept-alive client sends
+   * the same one on every request, and comparing it to its own earlier value leaks nothing.
+   */
+  private accepted: string | undefined;
 
   constructor(
     readonly ctx: FrontContext,
     readonly pool: UpstreamPool,
     socket: RawSocket,
     bytes: Uint8Array,
+    readonly peer: Peer,
   ) {
     this.clientName = `${socket.remoteAddress}`;
     this.client = new Endpoint(socket);
@@ -148,14 +156,17 @@ export class ForwardSession implements ExchangeOwner, Closable {
         case "origin":
           return this.reject(400, "a request to the proxy itself cannot follow proxied requests on one connection");
         case "connect": {
+          if (!this.authorized(fieldValue(result.head, "proxy-authorization"))) return this.refuseCredentials();
           const rest = this.buffer.slice(result.headLength);
           this.leave();
-          return openTunnel(this.ctx, this.client.socket, result.line.target, rest);
+          return openTunnel(this.ctx, this.client.socket, result.line.target, rest, this.peer);
         }
         case "absolute": {
           this.buffer = this.buffer.subarray(result.headLength);
           try {
-            this.exchange = new Exchange(this, parseRequestHead(result.head));
+            const head = parseRequestHead(result.head);
+            if (!this.authorized(proxyAuthorization(head))) return this.refuseCredentials();
+            this.exchange = new Exchange(this, head);
           } catch (error) {
             if (!(error instanceof HttpError)) throw error;
             return this.reject(error.status, error.message);
@@ -163,6 +174,20 @@ export class ForwardSession implements ExchangeOwner, Closable {
         }
       }
     }
+  }
+
+  /** Every request on the connection is checked, not only the first. */
+  private authorized(value: string | undefined): boolean {
+    if (this.peer.trusted || (value !== undefined && value === this.accepted)) return true;
+    if (!this.ctx.access.proxyAuthorized(this.peer, value)) return false;
+    this.accepted = value;
+    return true;
+  }
+
+  /** 407 and close (logged, without the credential, by Access). */
+  private refuseCredentials(): void {
+    this.leave();
+    lingerClose(this.client, proxyAuthRequired);
   }
 
   private reject(status: number, message: string): void {
@@ -187,3 +212,7 @@ export class ForwardSession implements ExchangeOwner, Closable {
   }
 }
 
+function proxyAuthorization(head: RequestHead): string | undefined {
+  for (const field of head.headers) if (field.key === "proxy-authorization") return field.value;
+  return undefined;
+}

@@ -15,12 +15,13 @@ export interface Connecting {
   cancel(): void;
 }
 
-export function connectUpstream(ctx: FrontContext, target: Target, self: boolean): Connecting {
+/** `app`: the internal app's socket to connect to instead of the target (the target is this proxy). */
+export function connectUpstream(ctx: FrontContext, target: Target, app: string | undefined): Connecting {
   let cancelled = false;
   let timer: Timer | undefined;
   const slot: SocketSlot = { owner: unowned, poll: ctx.poll };
-  const opening: Promise<RawSocket> = self
-    ? Bun.connect({ unix: ctx.appSocket, allowHalfOpen: true, data: slot, socket: slotHandlers })
+  const opening: Promise<RawSocket> = app
+    ? Bun.connect({ unix: app, allowHalfOpen: true, data: slot, socket: slotHandlers })
     : Bun.connect({ hostname: target.host, port: target.port, allowHalfOpen: true, data: slot, socket: slotHandlers });
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

@@ -2,13 +2,15 @@
  * The request's way to the upstream: a kept connection from the pool or a new connect, the
  * request bytes queued until it is open, then written with backpressure on the client.
  *
+ *   destination rules apply? ─▶ resolve + check ─refused─▶ events.failed(403) │ key = checked address
  *   pool.take ─hit─▶ open at once │ miss ─▶ connectUpstream ─▶ open │ error ─▶ events.failed
  *   open: queued bytes in one write (corked with the head) ─▶ events.ready(endpoint)
  *   retry(): a kept connection closed before answering; once more on a fresh one
  */
-import { describeErrno } from "../errors.ts";
+import { ConnectTimeout, describeErrno, HttpError } from "../errors.ts";
 import type { FrontContext } from "../front/context.ts";
 import type { Endpoint } from "../front/endpoint.ts";
+import type { Peer } from "../security/access.ts";
 import { formatTarget, type Target } from "./target.ts";
 import { connectUpstream, type Connecting } from "./upstream-connect.ts";
 import type { UpstreamPool } from "./upstream-pool.ts";
@@ -37,14 +39,42 @@ export class UpstreamRequest {
   constructor(
     private readonly ctx: FrontContext,
     private readonly pool: UpstreamPool,
-    private readonly target: Target,
-    /** The pool's key: `host:port`, or "self" for this proxy's own app. */
-    readonly key: string,
+    private target: Target,
+    /**
+     * The pool's key: `host:port`, or "self" for this proxy's own app. A peer that needs
+     * credentials reaches the app that asks for them ("self:bearer"); a checked destination is
+     * keyed by the address it was checked as, so a kept connection is only reused for it.
+     */
+    public key: string,
     private readonly head: Uint8Array,
+    private readonly peer: Peer,
     private readonly events: UpstreamEvents,
   ) {
     this.pending = [head];
-    this.open(true);
+    if (key === "self" && !peer.trusted) this.key = "self:bearer";
+    const guard = ctx.access.destinations;
+    if (!guard.applies(peer.loopback)) {
+      this.open(true);
+      return;
+    }
+    // The lookup counts against the connect timeout, as it does for Bun.connect by name.
+    let timer: Timer | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new ConnectTimeout()), ctx.options.connectTimeoutMs)));
+    Promise.race([guard.check(target.host, peer.loopback), late]).finally(() => clearTimeout(timer)).then(
+      (address) => {
+        if (this.cancelled) return;
+        if (!this.key.startsWith("self")) {
+          this.target = { host: address, port: target.port };
+          this.key = formatTarget(this.target);
+        }
+        this.open(true);
+      },
+      (error) => {
+        if (this.cancelled) return;
+        if (!(error instanceof HttpError)) this.ctx.log.error(`${formatTarget(this.target)} - ${describeErrno(error)}`);
+        this.events.failed(error);
+      },
+    );
   }
 
   /** Request bytes: written now if open, else queued (and the source paused). */
@@ -91,7 +121,8 @@ export class UpstreamRequest {
       this.reused = true;
       return this.attach(kept);
     }
-    this.connecting = connectUpstream(this.ctx, this.target, this.key === "self");
+    const app = this.key.startsWith("self") ? this.ctx.appSocket(this.key === "self") : undefined;
+    this.connecting = connectUpstream(this.ctx, this.target, app);
     this.connecting.promise.then(
       (upstream) => {
         this.connecting = undefined;

@@ -1,18 +1,22 @@
 /**
  * A new client connection while the front decides where it goes.
  *
- *   bytes ──sniff──▶ CONNECT   → forward/connect-tunnel
- *                    absolute  → forward/forward-session (plain-HTTP forwarding)
- *                    origin    → the internal app (Bun.serve), bytes replayed in order
+ *   bytes ──sniff──▶ CONNECT   → Proxy-Authorization? (407) → forward/connect-tunnel
+ *                    absolute  → forward/forward-session (plain-HTTP forwarding; it checks credentials)
+ *                    origin    → the internal app (Bun.serve), bytes replayed in order: the open
+ *                                one for a trusted peer, the one that asks for a bearer token otherwise
  *                    invalid   → 400/414/431 and close
  *   no complete head within headerTimeoutMs → 408 and close
  */
 import { openTunnel } from "../forward/connect-tunnel.ts";
 import { ForwardSession } from "../forward/forward-session.ts";
+import type { Peer } from "../security/access.ts";
+import { fieldValue } from "../security/credentials.ts";
 import type { FrontContext } from "./context.ts";
 import { slotHandlers, type RawSocket, type SocketOwner } from "./endpoint.ts";
 import { handoff } from "./handoff.ts";
-import { respondAndClose } from "./raw-response.ts";
+import { proxyAuthRequired, respondAndClose, lingerClose } from "./raw-response.ts";
+import { Endpoint } from "./endpoint.ts";
 import type { Closable } from "./registry.ts";
 import { sniff } from "./sniff.ts";
 
@@ -25,6 +29,7 @@ export class FrontConnection implements SocketOwner, Closable {
   constructor(
     private readonly socket: RawSocket,
     private readonly ctx: FrontContext,
+    private readonly peer: Peer,
   ) {
     socket.data.owner = this;
     ctx.registry.add(this);
@@ -48,10 +53,13 @@ export class FrontConnection implements SocketOwner, Closable {
         return this.toApp(bytes);
       case "connect":
         this.settle();
-        return openTunnel(this.ctx, this.socket, result.line.target, bytes.subarray(result.headLength));
+        if (!this.ctx.access.proxyAuthorized(this.peer, fieldValue(result.head, "proxy-authorization"))) {
+          return lingerClose(new Endpoint(this.socket), proxyAuthRequired);
+        }
+        return openTunnel(this.ctx, this.socket, result.line.target, bytes.subarray(result.headLength), this.peer);
       case "absolute":
         this.settle();
-        new ForwardSession(this.ctx, this.ctx.pool, this.socket, bytes.slice());
+        new ForwardSession(this.ctx, this.ctx.pool, this.socket, bytes.slice(), this.peer);
         return;
     }
   }
@@ -87,10 +95,11 @@ export class FrontConnection implements SocketOwner, Closable {
 
   private toApp(bytes: Uint8Array): void {
     const { ctx, socket } = this;
+    const appSocket = ctx.appSocket(this.peer.trusted);
     // No busy polling: the app's replies come from child processes that need the CPU
     // themselves, and polling for them would only compete (measured: /mcp got slower with it).
     handoff(socket, ctx.registry, {
-      connect: (slot) => Bun.connect({ unix: ctx.appSocket, allowHalfOpen: true, data: slot, socket: slotHandlers }),
+      connect: (slot) => Bun.connect({ unix: appSocket, allowHalfOpen: true, data: slot, socket: slotHandlers }),
       timeoutMs: ctx.options.connectTimeoutMs,
       early: bytes.slice(),
       onFail(error) {

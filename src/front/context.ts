@@ -1,6 +1,7 @@
 /** What every connection handler of the front shares. */
 import type { Logger } from "../log.ts";
 import type { ResolvedOptions } from "../options.ts";
+import type { Access } from "../security/access.ts";
 import type { UpstreamPool } from "../forward/upstream-pool.ts";
 import type { BusyPoll } from "./busy-poll.ts";
 import type { Registry } from "./registry.ts";
@@ -10,8 +11,13 @@ export interface FrontContext {
   log: Logger;
   /** Every open client and upstream connection, for shutdown. */
   registry: Registry;
-  /** Where the internal Bun.serve app listens (a unix socket path or Linux abstract name). */
-  appSocket: string;
+  /**
+   * Where the internal Bun.serve app listens (a unix socket path or Linux abstract name): the
+   * open one for a client that needs no credentials, the one that asks for a bearer token otherwise.
+   */
+  appSocket(trusted: boolean): string;
+  /** Client admission, credentials and destination rules. */
+  access: Access;
   /** The port the front actually bound (options.port may be 0). */
   publicPort(): number;
   /** Idle upstream connections kept for plain-HTTP forwarding. */

@@ -22,7 +22,10 @@ export function listenFront(ctx: FrontContext): TCPSocketListener<SocketSlot> {
         ...slotHandlers,
         open: (socket) => {
           socket.data = { owner: unowned, poll: ctx.poll };
-          new FrontConnection(socket, ctx);
+          const peer = ctx.access.admit(socket.remoteAddress);
+          // Refused by --allow-client: closed before a byte is read or written.
+          if (!peer) return void socket.terminate();
+          new FrontConnection(socket, ctx, peer);
         },
       },
     });

@@ -10,16 +10,26 @@ import { Endpoint, type RawSocket } from "./endpoint.ts";
 
 const LINGER_MS = 2_000;
 
-/** The bytes of a short `Connection: close` text/plain response. */
-export function plainResponse(status: number, message: string): Uint8Array {
+/** The bytes of a short `Connection: close` text/plain response, with `extra` header lines. */
+export function plainResponse(status: number, message: string, extra: Record<string, string> = {}): Uint8Array {
   const body = new TextEncoder().encode(`${message}\n`);
+  let fields = "";
+  for (const [name, value] of Object.entries(extra)) fields += `${name}: ${value}\r\n`;
   const head =
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\n` +
+    fields +
     "Content-Type: text/plain; charset=utf-8\r\n" +
     `Content-Length: ${body.length}\r\n` +
     "Connection: close\r\n\r\n";
   return concatBytes(latin1Bytes(head), body);
 }
+
+/** 407 for a proxied request without the token (RFC 9110 §15.5.8): any user name, the token as password. */
+export const proxyAuthRequired = plainResponse(
+  407,
+  "proxy authentication required: use the token as the password in the proxy URL, http://user:TOKEN@host:port",
+  { "Proxy-Authenticate": 'Basic realm="mcp-proxy"' },
+);
 
 export function respondAndClose(socket: RawSocket, status: number, message: string, onClosed?: () => void): void {
   lingerClose(new Endpoint(socket), plainResponse(status, message), onClosed);

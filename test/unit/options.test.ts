@@ -58,3 +58,30 @@ describe("command-line flags", () => {
     expect(() => checkUnknown(parse(["--connect-timeout", "3", "--verbose"]))).not.toThrow();
   });
 });
+
+describe("bind safety and access options", () => {
+  test("refuses an open proxy: a non-loopback --host with --auth off and no --allow-client, saying why", () => {
+    for (const host of ["0.0.0.0", "::", "192.168.1.5"]) {
+      expect(() => resolveOptions({ host, auth: "off" })).toThrow(/refusing to start an open proxy.*anyone who can reach/);
+    }
+    expect(resolveOptions({ host: "0.0.0.0", auth: "off", openProxy: true }).openProxy).toBe(true);
+    expect(resolveOptions({ host: "0.0.0.0", auth: "off", allowClients: ["10.0.0.0/8"] }).allowClients).toHaveLength(1);
+    expect(resolveOptions({ host: "0.0.0.0" }).auth).toBe("loopback-free");
+    expect(resolveOptions({ host: "127.0.0.1", auth: "off" }).auth).toBe("off");
+    expect(resolveOptions({ host: "localhost", auth: "off" }).auth).toBe("off");
+  });
+
+  test("rejects an unknown --auth, a short token, and a bad --allow-client / --allow-dest / --deny-dest", () => {
+    expect(() => resolveOptions({ auth: "sometimes" as never })).toThrow(OptionsError);
+    expect(() => resolveOptions({ token: "short" })).toThrow(/too short/);
+    expect(() => resolveOptions({ allowClients: ["10.0.0.0/99"] })).toThrow(/--allow-client/);
+    expect(() => resolveOptions({ allowDests: ["http://x/"] })).toThrow(/--allow-dest/);
+    expect(() => resolveOptions({ denyDests: ["a b"] })).toThrow(/--deny-dest/);
+  });
+
+  test("the new flags reach the options, repeatable and comma-separated", () => {
+    const own = ["--auth", "always", "--allow-client", "172.17.0.0/16", "--allow-client=10.0.0.1,10.0.0.2", "--deny-dest", "*.internal", "--open-proxy"];
+    const options = toOptions(parse(own), undefined, own);
+    expect(options).toMatchObject({ auth: "always", allowClients: ["172.17.0.0/16", "10.0.0.1", "10.0.0.2"], denyDests: ["*.internal"], openProxy: true });
+  });
+});
