@@ -46,6 +46,11 @@ export interface ProxyOptions {
   childEnv?: Record<string, string | undefined>;
   /** Where log lines go. @default a consola logger on stderr at info level */
   logger?: Logger;
+  /**
+   * Keep the status page's bookkeeping of tunnels and forwarded requests (an internal switch:
+   * the benchmark turns it off to show what it costs). @default true
+   */
+  bookkeeping?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -67,6 +72,7 @@ export interface ResolvedOptions {
   allowOrigins: string[];
   childEnv: Record<string, string | undefined>;
   logger: Logger;
+  bookkeeping: boolean;
 }
 
 /** Longest request line the front accepts (RFC 9112 §3 recommends at least 8000 octets). */
@@ -111,6 +117,7 @@ export function resolveOptions(options: ProxyOptions = {}): ResolvedOptions {
     // the process started with, which misses later changes made by an embedder.
     childEnv: options.childEnv ?? process.env,
     logger: options.logger ?? createLogger("info"),
+    bookkeeping: options.bookkeeping ?? true,
   };
 }
 

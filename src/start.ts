@@ -11,6 +11,8 @@ import { listenFront } from "./front/listener.ts";
 import { Registry } from "./front/registry.ts";
 import { UpstreamPool } from "./forward/upstream-pool.ts";
 import { resolveOptions, type ProxyOptions, type ResolvedOptions } from "./options.ts";
+import { Traffic } from "./status/traffic.ts";
+import { VERSION } from "./version.ts";
 
 export interface ProxyHandle extends AsyncDisposable {
   /** `http://host:port`, the value for HTTP_PROXY / HTTPS_PROXY. */
@@ -29,8 +31,16 @@ export async function start(input: ProxyOptions = {}): Promise<ProxyHandle> {
   const socketPath = createAppSocketPath();
   // The app's Host check needs the front's bound port, known only once it listens (port 0).
   let publicPort = options.port;
-  const app = startApp(options, socketPath.path, options.logger, () => publicPort);
+  let url = "";
   const registry = new Registry();
+  const traffic = new Traffic(options.bookkeeping);
+  const app = startApp(options, socketPath.path, options.logger, () => publicPort, {
+    version: VERSION,
+    startedAt: Date.now(),
+    url: () => url,
+    traffic,
+    openConnections: () => registry.size,
+  });
   const pool = new UpstreamPool({ maxIdlePerHost: options.reuseUpstream ? 64 : 0, idleTimeoutMs: 30_000 });
   const ctx: FrontContext = {
     options,
@@ -40,6 +50,7 @@ export async function start(input: ProxyOptions = {}): Promise<ProxyHandle> {
     publicPort: () => publicPort,
     pool,
     poll: new BusyPoll(options.busyPollMs),
+    traffic,
   };
   let listener: ReturnType<typeof listenFront>;
   try {
@@ -52,6 +63,7 @@ export async function start(input: ProxyOptions = {}): Promise<ProxyHandle> {
   publicPort = listener.port;
   const host = options.host;
   const urlHost = host.includes(":") ? `[${host}]` : host;
+  url = `http://${urlHost}:${listener.port}`;
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -65,7 +77,7 @@ export async function start(input: ProxyOptions = {}): Promise<ProxyHandle> {
     })());
 
   return {
-    url: `http://${urlHost}:${listener.port}`,
+    url,
     host,
     port: listener.port,
     options,

@@ -15,11 +15,19 @@ import { checkGuard, type GuardPolicy } from "./guard.ts";
 import { handleMcp } from "./mcp-route.ts";
 import { handleMessages } from "./messages-route.ts";
 import { handleSse } from "./sse-route.ts";
+import { BridgeStats } from "../status/bridge-stats.ts";
+import type { BridgedServer, StatusSources } from "../status/sources.ts";
+import { handleStatus } from "./status-routes.ts";
+
+/** What the status routes need from outside the app; the app adds its bridged servers. */
+export type ProxyStatus = Omit<StatusSources, "bridges">;
 
 export interface AppServer {
   server: Server<undefined>;
   /** The MCP bridge's sessions; undefined when started without --sse. */
   sessions: Sessions | undefined;
+  /** Every bridged server, for the status routes. */
+  bridges(): BridgedServer[];
   /** Stops every session's child, then the server. */
   stop(): Promise<void>;
 }
@@ -39,7 +47,8 @@ const bridgeOff =
   "The MCP bridge is off. Start mcp-proxy with --sse CMD ARGS… (for example: mcp-proxy --sse npx -y @modelcontextprotocol/server-everything)";
 
 /** `publicPort` is the front's bound port, which the Host check compares against. */
-export function startApp(options: ResolvedOptions, socketPath: string, log: Logger, publicPort: () => number): AppServer {
+export function startApp(options: ResolvedOptions, socketPath: string, log: Logger, publicPort: () => number, status: ProxyStatus): AppServer {
+  const stats = new BridgeStats();
   const sessions = options.sse
     ? new Sessions({
         argv: options.sse,
@@ -50,15 +59,22 @@ export function startApp(options: ResolvedOptions, socketPath: string, log: Logg
         maxSessions: options.maxSessions,
         maxLineBytes: MAX_STDOUT_LINE,
         log: log.withTag("mcp"),
+        stats,
       })
     : undefined;
   const policy: GuardPolicy = { port: publicPort, allowHosts: options.allowHosts, allowOrigins: options.allowOrigins };
+  const bridged: BridgedServer[] =
+    sessions && options.sse ? [{ name: "default", command: options.sse, routes: { mcp: "/mcp", sse: "/sse" }, sessions, stats }] : [];
+  const sources: StatusSources = { ...status, bridges: () => bridged };
 
   const server: Server<undefined> = Bun.serve({
     unix: socketPath,
     ...noIdleTimeout,
     routes: {
       "/healthz": { GET: () => Response.json({ status: "ok" }) },
+      "/": (req) => handleStatus(req, "page", sources, policy),
+      "/status.json": (req) => handleStatus(req, "json", sources, policy),
+      "/metrics": (req) => handleStatus(req, "metrics", sources, policy),
       "/mcp": (req) => {
         if (!sessions) throw new HttpError(400, bridgeOff);
         return bridge(req, policy, () => handleMcp(req, sessions, { maxBodyBytes: options.maxBodyBytes, jsonResponse: options.jsonResponse }));
@@ -88,6 +104,7 @@ export function startApp(options: ResolvedOptions, socketPath: string, log: Logg
   return {
     server,
     sessions,
+    bridges: () => bridged,
     stop: async () => {
       await sessions?.closeAll();
       await server.stop(true);

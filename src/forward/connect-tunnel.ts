@@ -30,6 +30,8 @@ export function openTunnel(ctx: FrontContext, client: RawSocket, authority: stri
   }
   const name = formatTarget(target);
   ctx.log.debug(`${from} CONNECT ${name} connecting`);
+  const flow = ctx.traffic.start("tunnel", from, name, () => `CONNECT ${name}`);
+  const connecting = performance.now();
   handoff(client, ctx.registry, {
     connect: (slot) =>
       Bun.connect({ hostname: target.host, port: target.port, allowHalfOpen: true, data: slot, socket: slotHandlers }),
@@ -41,12 +43,20 @@ export function openTunnel(ctx: FrontContext, client: RawSocket, authority: stri
       const status = timedOut ? 504 : statusForErrno(error);
       const cause = timedOut ? `ETIMEDOUT connect timed out after ${ctx.options.connectTimeoutMs / 1000}s` : describeErrno(error);
       ctx.log.error(`${name} - ${cause}`);
+      ctx.traffic.failed(name, error);
+      flow.end(status, timedOut ? "timeout" : "unreachable", error);
       respondAndClose(client, status, `cannot reach ${name}: ${cause}`);
+    },
+    onAbandon: () => flow.end(0, "aborted"),
+    onLinked(down, upstream) {
+      ctx.traffic.connected(performance.now() - connecting);
+      flow.bytes = { up: () => down.bytesRead, down: () => upstream.bytesRead };
     },
     onDone({ client: down, upstream, error }) {
       const ms = Math.round(performance.now() - started);
       const tail = error ? ` (${describeErrno(error)})` : "";
       ctx.log.info(`${from} CONNECT ${name} 200 up ${down.bytesRead} B, down ${upstream.bytesRead} B, ${ms} ms${tail}`);
+      flow.end(200, "ok", error);
     },
   });
 }

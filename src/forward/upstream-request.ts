@@ -92,9 +92,11 @@ export class UpstreamRequest {
       return this.attach(kept);
     }
     this.connecting = connectUpstream(this.ctx, this.target, this.key === "self");
+    const started = performance.now();
     this.connecting.promise.then(
       (upstream) => {
         this.connecting = undefined;
+        this.ctx.traffic.connected(performance.now() - started);
         if (this.cancelled) upstream.destroy();
         else this.attach(upstream);
       },

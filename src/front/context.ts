@@ -2,6 +2,7 @@
 import type { Logger } from "../log.ts";
 import type { ResolvedOptions } from "../options.ts";
 import type { UpstreamPool } from "../forward/upstream-pool.ts";
+import type { Traffic } from "../status/traffic.ts";
 import type { BusyPoll } from "./busy-poll.ts";
 import type { Registry } from "./registry.ts";
 
@@ -18,4 +19,6 @@ export interface FrontContext {
   pool: UpstreamPool;
   /** Keeps the loop polling for a moment after each read (--busy-poll). */
   poll: BusyPoll;
+  /** Open and recent tunnels and forwarded requests, for the status page and /metrics. */
+  traffic: Traffic;
 }
