@@ -44,7 +44,9 @@ async function main(argv: string[]): Promise<number> {
   }
   checkUnknown(parsed);
   const logger = createLogger(logLevel(parsed));
-  const handle = await start({ ...toOptions(parsed, sse, own), logger });
+  // An internal switch for the benchmark's A/B (scripts/bench-status.ts), not a user setting.
+  const bookkeeping = process.env.MCP_PROXY_BOOKKEEPING !== "0";
+  const handle = await start({ ...toOptions(parsed, sse, own), logger, bookkeeping });
   logger.info(bannerLines(handle, pkg.version).join("\n"));
   const signal = await stopSignal();
   logger.info(`${signal}: shutting down`);

@@ -31,7 +31,7 @@ export const STATUS_PAGE = `<!doctype html>
   dl.totals dt { color: var(--muted); }
   dl.totals dd { margin: 0; font-variant-numeric: tabular-nums; font-weight: 600; }
   table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
-  th, td { text-align: left; padding: 4px 10px 4px 0; border-bottom: 1px solid var(--line); vertical-align: top; }
+  th, td { text-align: left; padding: 4px 10px 4px 0; border-bottom: 1px solid var(--line); vertical-align: baseline; }
   th { background: var(--head); font-weight: 600; padding-left: 6px; }
   td:first-child { padding-left: 6px; }
   td.num, th.num { text-align: right; }

@@ -85,6 +85,19 @@ describe("/status.json", () => {
     expect(JSON.stringify(snapshot)).not.toContain("s3cret");
   });
 
+  test("records a forwarded request whose client left before the answer as aborted, not as open forever", async () => {
+    await using proxy = await startTestProxy();
+    await using origin = startHttpOrigin({ respond: () => undefined }); // never answers
+    const client = await rawConnect(proxy.port);
+    client.write(`GET http://${origin.authority}/slow HTTP/1.1\r\nHost: ${origin.authority}\r\n\r\n`);
+    await waitFor(() => origin.requests.length === 1, 5000, "the request at the origin");
+    expect((await status(proxy)).proxy.open).toEqual([expect.objectContaining({ kind: "request", what: `GET http://${origin.authority}/slow` })]);
+    client.close();
+    const ended = await waitFor(async () => (await status(proxy)).proxy.recent[0], 5000, "the request in history");
+    expect(ended).toMatchObject({ status: 0, outcome: "aborted" });
+    expect((await status(proxy)).proxy.open).toEqual([]);
+  });
+
   test("lists each bridge session with its child pid, and how it ended", async () => {
     await using proxy = await startTestProxy({ sse: echoServer() });
     const transport = new StreamableHTTPClientTransport(new URL(`${proxy.url}/mcp`));
