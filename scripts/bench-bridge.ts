@@ -19,6 +19,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { AbComparison } from "./bench-util.ts";
 
 // --- Settings ---
 
@@ -76,6 +77,47 @@ export async function benchBridge(): Promise<string[]> {
   );
   lines.push(await idleSessionMemory());
   return lines;
+}
+
+/**
+ * The sequential round trip through two proxy processes that differ only in their environment
+ * (`subject` vs `baseline`), on /sse and /mcp, all four interleaved call by call. Run twice,
+ * the processes started in the other order the second time (which of two processes starts
+ * first alone moved the figure by ~2 % in an A/A run), and reported as the geometric mean.
+ */
+export async function benchBridgeAb(ab: AbComparison<Record<string, string>>): Promise<string[]> {
+  const first = await abHalf(ab.subject, ab.baseline);
+  const second = await abHalf(ab.baseline, ab.subject).then(([sse, mcp]) => [1 / sse, 1 / mcp]);
+  const ceiling = 1 + ab.tolerance;
+  return (["/sse", "/mcp"] as const).map((route, i) => {
+    const ratio = Math.sqrt(first[i]! * second[i]!);
+    return `${ab.label}: bridge round trip p50 ${route} ×${ratio.toFixed(3)}  (target ≤ ×${ceiling.toFixed(2)})  ${verdict(ratio <= ceiling)}`;
+  });
+}
+
+/** p50 ratios [/sse, /mcp] of process a over process b (a is started first). */
+async function abHalf(a: Record<string, string>, b: Record<string, string>): Promise<[number, number]> {
+  await using first = await startProxyProcess(SERVER, 4, a);
+  await using second = await startProxyProcess(SERVER, 4, b);
+  const clients = [await connectBridged(first.url), await connectBridged(second.url), await connectMcp(first.url), await connectMcp(second.url)];
+  const times: number[][] = clients.map(() => []);
+  try {
+    for (let n = 0; n < WARMUP_CALLS; n++) for (const client of clients) await step(echo(client, n), "warm-up call");
+    for (let n = 0; n < SEQUENTIAL_CALLS; n++) {
+      for (let i = 0; i < clients.length; i++) {
+        const k = (n + i) % clients.length;
+        const began = performance.now();
+        await step(echo(clients[k]!, n), "sequential call");
+        times[k]!.push(performance.now() - began);
+      }
+    }
+  } finally {
+    for (const client of clients) {
+      if (client.transport instanceof StreamableHTTPClientTransport) await step(client.transport.terminateSession(), "DELETE /mcp");
+      await client.close();
+    }
+  }
+  return [pct(times[0]!, 50) / pct(times[1]!, 50), pct(times[2]!, 50) / pct(times[3]!, 50)];
 }
 
 // --- Load ---
@@ -184,10 +226,10 @@ interface ProxyProcess extends AsyncDisposable {
   rss(): number;
 }
 
-async function startProxyProcess(sse: string[], maxSessions: number): Promise<ProxyProcess> {
+async function startProxyProcess(sse: string[], maxSessions: number, env: Record<string, string> = {}): Promise<ProxyProcess> {
   const proc = Bun.spawn(
     [process.execPath, join(root, "src", "cli.ts"), "-p", "0", "--max-sessions", String(maxSessions), "--sse", ...sse],
-    { stdin: "ignore", stdout: "ignore", stderr: "pipe" },
+    { stdin: "ignore", stdout: "ignore", stderr: "pipe", env: { ...process.env, ...env } },
   );
   const stop = async () => {
     proc.kill("SIGTERM");

@@ -13,8 +13,8 @@
  * This file is both the entry point (`benchConnect()`, main thread) and the peer (when it
  * is loaded as a Worker).
  */
-import { createLogger, start } from "../src/index.ts";
-import { median, percentile, within } from "./bench-util.ts";
+import { createLogger, start, type ProxyOptions } from "../src/index.ts";
+import { median, percentile, within, type AbComparison } from "./bench-util.ts";
 
 // --- Settings ---
 
@@ -35,6 +35,8 @@ const ADDED_P50_TARGET_MS = 0.3;
 
 interface RunRequest {
   proxyPort: number;
+  /** A/B runs: the baseline proxy, dialled where the plain run connects directly. */
+  baselinePort?: number;
 }
 
 interface PeerResult {
@@ -55,25 +57,50 @@ type PeerMessage = { ok: true; result: PeerResult } | { ok: false; error: string
 /** Runs the CONNECT benchmark and returns one report line per figure. */
 export async function benchConnect(): Promise<string[]> {
   const proxy = await start({ port: 0, host: "127.0.0.1", logger: createLogger("silent") });
-  const worker = new Worker(new URL(import.meta.url).href);
   try {
-    const result = await new Promise<PeerResult>((resolve, reject) => {
-      worker.addEventListener("message", (event: MessageEvent<PeerMessage>) => {
-        const message = event.data;
-        if (message.ok) resolve(message.result);
-        else reject(new Error(`bench peer failed: ${message.error}`));
-      });
-      worker.addEventListener("error", (event) => reject(new Error(`bench peer crashed: ${event.message}`)));
-      worker.postMessage({ proxyPort: proxy.port } satisfies RunRequest);
-    });
-    const lines = report(result);
+    const lines = report(await runWorker({ proxyPort: proxy.port }));
     const left = proxy.openConnections();
     if (left > 0) lines.push(`note: proxy still holds ${left} connection(s) after all clients closed`);
     return lines;
   } finally {
-    worker.terminate();
     await proxy.close();
   }
+}
+
+/**
+ * The same load against two proxies that differ in one option (`subject` vs `baseline`),
+ * interleaved as above: throughput and set-up of the subject as ratios to the baseline.
+ */
+export async function benchConnectAb(ab: AbComparison<ProxyOptions>): Promise<string[]> {
+  const base = { port: 0, host: "127.0.0.1", logger: createLogger("silent") };
+  const subject = await start({ ...base, ...ab.subject });
+  const baseline = await start({ ...base, ...ab.baseline });
+  try {
+    const r = await runWorker({ proxyPort: subject.port, baselinePort: baseline.port });
+    const ratio = (rounds: [number, number][]) => median(rounds.map(([b, s]) => s / b));
+    const setup = percentile([...r.setupProxied].sort((a, b) => a - b), 50) / percentile([...r.setupDirect].sort((a, b) => a - b), 50);
+    const floor = 1 - ab.tolerance;
+    return [
+      `${ab.label}: connect throughput up ×${ratio(r.up).toFixed(3)}, down ×${ratio(r.down).toFixed(3)}  (target ≥ ×${floor.toFixed(2)})  ${verdict(ratio(r.up) >= floor && ratio(r.down) >= floor)}`,
+      `${ab.label}: connect setup p50 ×${setup.toFixed(3)}  (target ≤ ×${(1 + ab.tolerance).toFixed(2)})  ${verdict(setup <= 1 + ab.tolerance)}`,
+    ];
+  } finally {
+    await subject.close();
+    await baseline.close();
+  }
+}
+
+function runWorker(request: RunRequest): Promise<PeerResult> {
+  const worker = new Worker(new URL(import.meta.url).href);
+  return new Promise<PeerResult>((resolve, reject) => {
+    worker.addEventListener("message", (event: MessageEvent<PeerMessage>) => {
+      const message = event.data;
+      if (message.ok) resolve(message.result);
+      else reject(new Error(`bench peer failed: ${message.error}`));
+    });
+    worker.addEventListener("error", (event) => reject(new Error(`bench peer crashed: ${event.message}`)));
+    worker.postMessage(request);
+  }).finally(() => worker.terminate());
 }
 
 function report(r: PeerResult): string[] {
@@ -326,19 +353,18 @@ async function setupOnce(targetPort: number, proxyPort: number | undefined): Pro
   return link.setupMs;
 }
 
-/** Runs `fn(direct)` and `fn(proxied)` in an order that flips every round; returns [direct, proxied]. */
-async function pair<T>(round: number, proxyPort: number, fn: (proxyPort: number | undefined) => Promise<T>): Promise<[T, T]> {
-  if (round % 2 === 0) {
-    const d = await fn(undefined);
-    return [d, await fn(proxyPort)];
-  }
-  const p = await fn(proxyPort);
-  return [await fn(undefined), p];
-}
-
-async function runPeer({ proxyPort }: RunRequest): Promise<PeerResult> {
+async function runPeer({ proxyPort, baselinePort }: RunRequest): Promise<PeerResult> {
   const target = startTarget();
   const port = target.port;
+  /** Runs `fn(direct or baseline)` and `fn(proxied)` in an order that flips every round; returns them in that order. */
+  async function pair<T>(round: number, proxyPort: number, fn: (proxyPort: number | undefined) => Promise<T>): Promise<[T, T]> {
+    if (round % 2 === 0) {
+      const d = await fn(baselinePort);
+      return [d, await fn(proxyPort)];
+    }
+    const p = await fn(proxyPort);
+    return [await fn(baselinePort), p];
+  }
   const result: PeerResult = { up: [], down: [], setupDirect: [], setupProxied: [], errors: [] };
   try {
     await pair(0, proxyPort, (p) => upload(port, p, WARMUP_BYTES));

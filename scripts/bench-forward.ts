@@ -12,8 +12,8 @@
  * Figures: requests/s at 1 and 32 client connections (ratio to direct), and the latency the
  * proxy adds at p50 on one connection. Rounds are interleaved; medians are reported.
  */
-import { createLogger, start } from "../src/index.ts";
-import { median, percentile, within } from "./bench-util.ts";
+import { createLogger, start, type ProxyOptions } from "../src/index.ts";
+import { median, percentile, within, type AbComparison } from "./bench-util.ts";
 
 const ROUNDS = 5;
 const ROUND_MS = 1_500;
@@ -40,6 +40,36 @@ export async function benchForward(): Promise<string[]> {
   const logger = createLogger("silent");
   const kept = await start({ port: 0, logger });
   const fresh = await start({ port: 0, logger, reuseUpstream: false });
+  try {
+    return report(await runWorkers({ kept: kept.port, fresh: fresh.port }));
+  } finally {
+    await kept.close();
+    await fresh.close();
+  }
+}
+
+/**
+ * Requests/s through two proxies that differ in one option: the subject where the plain run
+ * has its kept-alive proxy, the baseline where it has the one-connection-per-request one.
+ */
+export async function benchForwardAb(ab: AbComparison<ProxyOptions>): Promise<string[]> {
+  const logger = createLogger("silent");
+  const subject = await start({ port: 0, logger, ...ab.subject });
+  const baseline = await start({ port: 0, logger, ...ab.baseline });
+  try {
+    const r = await runWorkers({ kept: subject.port, fresh: baseline.port });
+    const floor = 1 - ab.tolerance;
+    return (["rps1", "rps32"] as const).map((key) => {
+      const ratio = median(r[key].kept.map((s, i) => s / r[key].fresh[i]!));
+      return `${ab.label}: forward req/s ${key === "rps1" ? "1 conn  " : "32 conns"} ×${ratio.toFixed(3)}  (target ≥ ×${floor.toFixed(2)})  ${ratio >= floor ? "PASS" : "FAIL"}`;
+    });
+  } finally {
+    await subject.close();
+    await baseline.close();
+  }
+}
+
+async function runWorkers(ports: RunRequest["ports"]): Promise<PeerResult> {
   const originWorker = new Worker(new URL(import.meta.url).href);
   const worker = new Worker(new URL(import.meta.url).href);
   try {
@@ -48,20 +78,17 @@ export async function benchForward(): Promise<string[]> {
       originWorker.addEventListener("error", (event) => reject(new Error(`bench origin crashed: ${event.message}`)));
       originWorker.postMessage({ role: "origin" } satisfies WorkerRequest);
     });
-    const result = await new Promise<PeerResult>((resolve, reject) => {
+    return await new Promise<PeerResult>((resolve, reject) => {
       worker.addEventListener("message", (event: MessageEvent<PeerMessage>) => {
         if (event.data.ok) resolve(event.data.result);
         else reject(new Error(`bench peer failed: ${event.data.error}`));
       });
       worker.addEventListener("error", (event) => reject(new Error(`bench peer crashed: ${event.message}`)));
-      worker.postMessage({ role: "client", ports: { kept: kept.port, fresh: fresh.port }, originPort } satisfies WorkerRequest);
+      worker.postMessage({ role: "client", ports, originPort } satisfies WorkerRequest);
     });
-    return report(result);
   } finally {
     worker.terminate();
     originWorker.terminate();
-    await kept.close();
-    await fresh.close();
   }
 }
 

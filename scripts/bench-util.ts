@@ -20,3 +20,14 @@ export function within<T>(promise: Promise<T>, what: string, ms = 20_000): Promi
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * An A/B run: the same load against two set-ups that differ in one option, interleaved; the
+ * subject must stay within `tolerance` (0.03 = 3 %) of the baseline.
+ */
+export interface AbComparison<T> {
+  label: string;
+  subject: T;
+  baseline: T;
+  tolerance: number;
+}

@@ -9,15 +9,17 @@
  *   bench-forward.ts  plain-HTTP forwarding requests/s and added latency
  *   bench-bridge.ts   the MCP bridge: round trip, concurrent calls, memory per session
  *   bench-auth.ts     --auth always vs --auth off: CONNECT set-up and forwarded requests/s
+ *   bench-status.ts   what the status page's bookkeeping costs: A/B with it switched off
  */
 import { availableParallelism, loadavg } from "node:os";
 import { benchAuth } from "./bench-auth.ts";
 import { benchBridge } from "./bench-bridge.ts";
 import { benchConnect } from "./bench-connect.ts";
 import { benchForward } from "./bench-forward.ts";
+import { benchStatus } from "./bench-status.ts";
 
 /** The whole run must be done by then; a stuck part fails it instead of hanging. */
-const DEADLINE_MS = 200_000;
+const DEADLINE_MS = 300_000;
 
 const watchdog = setTimeout(() => {
   console.error(`bench: not finished after ${DEADLINE_MS / 1000}s, giving up`);
@@ -30,6 +32,7 @@ const parts: [name: string, run: () => Promise<string[]>][] = [
   ["forward", benchForward],
   ["bridge", benchBridge],
   ["auth", benchAuth],
+  ["status", benchStatus],
 ];
 
 const load = loadavg().map((v) => v.toFixed(2)).join(" ");

@@ -9,6 +9,7 @@ import type { ProxyHandle } from "./start.ts";
 export function bannerLines(handle: ProxyHandle, version: string): string[] {
   const lines = [
     `mcp-proxy ${version} listening on ${handle.url}`,
+    `Status page: ${handle.url}/  (also /status.json, /metrics)`,
     `Proxy: add to each MCP server's "env":`,
     `  "HTTP_PROXY": "${handle.url}",`,
     `  "HTTPS_PROXY": "${handle.url}"`,

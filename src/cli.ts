@@ -56,7 +56,9 @@ async function main(argv: string[]): Promise<number> {
   const logger = createLogger(logLevel(parsed));
   const { options, notes } = withToken(toOptions(parsed, sse, own), parsed["token-file"], process.env);
   for (const note of notes) logger.info(note);
-  const handle = await start({ ...options, logger });
+  // An internal switch for the benchmark's A/B (scripts/bench-status.ts), not a user setting.
+  const bookkeeping = process.env.MCP_PROXY_BOOKKEEPING !== "0";
+  const handle = await start({ ...options, logger, bookkeeping });
   logger.info(bannerLines(handle, pkg.version).join("\n"));
   const signal = await stopSignal();
   logger.info(`${signal}: shutting down`);

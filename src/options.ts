@@ -73,6 +73,11 @@ export interface ProxyOptions {
   resolver?: Resolver;
   /** Where log lines go. @default a consola logger on stderr at info level */
   logger?: Logger;
+  /**
+   * Keep the status page's bookkeeping of tunnels and forwarded requests (an internal switch:
+   * the benchmark turns it off to show what it costs). @default true
+   */
+  bookkeeping?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -102,6 +107,7 @@ export interface ResolvedOptions {
   openProxy: boolean;
   resolver: Resolver;
   logger: Logger;
+  bookkeeping: boolean;
 }
 
 /** Longest request line the front accepts (RFC 9112 §3 recommends at least 8000 octets). */
@@ -181,6 +187,7 @@ export function resolveOptions(options: ProxyOptions = {}): ResolvedOptions {
     openProxy,
     resolver: options.resolver ?? systemResolver,
     logger: options.logger ?? createLogger("info"),
+    bookkeeping: options.bookkeeping ?? true,
   };
 }
 

@@ -12,6 +12,8 @@ import { Registry } from "./front/registry.ts";
 import { UpstreamPool } from "./forward/upstream-pool.ts";
 import { resolveOptions, type ProxyOptions, type ResolvedOptions } from "./options.ts";
 import { Access } from "./security/access.ts";
+import { Traffic } from "./status/traffic.ts";
+import { VERSION } from "./version.ts";
 
 export interface ProxyHandle extends AsyncDisposable {
   /** `http://host:port`, the value for HTTP_PROXY / HTTPS_PROXY. */
@@ -46,14 +48,17 @@ export async function start(input: ProxyOptions = {}): Promise<ProxyHandle> {
   };
   // The app's Host check needs the front's bound port, known only once it listens (port 0).
   let publicPort = options.port;
+  let url = "";
+  const registry = new Registry();
+  const traffic = new Traffic(options.bookkeeping);
+  const status = { version: VERSION, startedAt: Date.now(), url: () => url, traffic, openConnections: () => registry.size };
   let app: ReturnType<typeof startApp>;
   try {
-    app = startApp(options, { open: openPath?.path, bearer: bearerPath?.path }, options.logger, () => publicPort, access);
+    app = startApp(options, { open: openPath?.path, bearer: bearerPath?.path }, options.logger, () => publicPort, access, status);
   } catch (error) {
     removeSockets();
     throw error;
   }
-  const registry = new Registry();
   const pool = new UpstreamPool({ maxIdlePerHost: options.reuseUpstream ? 64 : 0, idleTimeoutMs: 30_000 });
   const ctx: FrontContext = {
     options,
@@ -66,6 +71,7 @@ export async function start(input: ProxyOptions = {}): Promise<ProxyHandle> {
     publicPort: () => publicPort,
     pool,
     poll: new BusyPoll(options.busyPollMs),
+    traffic,
   };
   let listener: ReturnType<typeof listenFront>;
   try {
@@ -78,6 +84,7 @@ export async function start(input: ProxyOptions = {}): Promise<ProxyHandle> {
   publicPort = listener.port;
   const host = options.host;
   const urlHost = host.includes(":") ? `[${host}]` : host;
+  url = `http://${urlHost}:${listener.port}`;
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -91,7 +98,7 @@ export async function start(input: ProxyOptions = {}): Promise<ProxyHandle> {
     })());
 
   return {
-    url: `http://${urlHost}:${listener.port}`,
+    url,
     host,
     port: listener.port,
     options,

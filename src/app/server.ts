@@ -5,6 +5,7 @@
  *
  *   /mcp, /sse, /messages ─▶ guard (Host, Origin: 403) ─▶ OPTIONS preflight
  *                          ─▶ bearer token (401; the "bearer" listener only) ─▶ route ─▶ CORS headers
+ *   /, /status.json, /metrics ─▶ guard ─▶ bearer token (the "bearer" listener only) ─▶ status
  *
  * Two listeners share one route table and one set of sessions: "open" for clients that need
  * no credentials and "bearer" for the rest. The front knows the client's address and picks
@@ -22,6 +23,12 @@ import { checkGuard, type GuardPolicy } from "./guard.ts";
 import { handleMcp } from "./mcp-route.ts";
 import { handleMessages } from "./messages-route.ts";
 import { handleSse } from "./sse-route.ts";
+import { BridgeStats } from "../status/bridge-stats.ts";
+import type { BridgedServer, StatusSources } from "../status/sources.ts";
+import { handleStatus, type StatusRoute } from "./status-routes.ts";
+
+/** What the status routes need from outside the app; the app adds its bridged servers. */
+export type ProxyStatus = Omit<StatusSources, "bridges">;
 
 export interface AppSockets {
   /** For clients that need no credentials; undefined with --auth always. */
@@ -34,6 +41,8 @@ export interface AppServer {
   servers: Server<undefined>[];
   /** The MCP bridge's sessions; undefined when started without --sse. */
   sessions: Sessions | undefined;
+  /** Every bridged server, for the status routes. */
+  bridges(): BridgedServer[];
   /** Stops every session's child, then the server. */
   stop(): Promise<void>;
 }
@@ -53,7 +62,15 @@ const bridgeOff =
   "The MCP bridge is off. Start mcp-proxy with --sse CMD ARGS… (for example: mcp-proxy --sse npx -y @modelcontextprotocol/server-everything)";
 
 /** `publicPort` is the front's bound port, which the Host check compares against. */
-export function startApp(options: ResolvedOptions, sockets: AppSockets, log: Logger, publicPort: () => number, access: Access): AppServer {
+export function startApp(
+  options: ResolvedOptions,
+  sockets: AppSockets,
+  log: Logger,
+  publicPort: () => number,
+  access: Access,
+  status: ProxyStatus,
+): AppServer {
+  const stats = new BridgeStats();
   const sessions = options.sse
     ? new Sessions({
         argv: options.sse,
@@ -64,18 +81,27 @@ export function startApp(options: ResolvedOptions, sockets: AppSockets, log: Log
         maxSessions: options.maxSessions,
         maxLineBytes: MAX_STDOUT_LINE,
         log: log.withTag("mcp"),
+        stats,
       })
     : undefined;
   const policy: GuardPolicy = { port: publicPort, allowHosts: options.allowHosts, allowOrigins: options.allowOrigins };
+  const bridged: BridgedServer[] =
+    sessions && options.sse ? [{ name: "default", command: options.sse, routes: { mcp: "/mcp", sse: "/sse" }, sessions, stats }] : [];
+  const sources: StatusSources = { ...status, bridges: () => bridged };
 
   const serve = (unix: string, bearer: boolean): Server<undefined> => {
     const bridge = (req: Request, policy: GuardPolicy, route: () => Response | Promise<Response>) =>
       guarded(req, policy, bearer ? access : undefined, route);
+    const statusRoute = (route: StatusRoute) => (req: Request) =>
+      handleStatus(req, route, sources, policy, bearer ? () => bearerRefusal(req, access) : undefined);
     return Bun.serve({
       unix,
       ...noIdleTimeout,
       routes: {
         "/healthz": { GET: () => Response.json({ status: "ok" }) },
+        "/": statusRoute("page"),
+        "/status.json": statusRoute("json"),
+        "/metrics": statusRoute("metrics"),
         "/mcp": (req) => {
           if (!sessions) throw new HttpError(400, bridgeOff);
           return bridge(req, policy, () => handleMcp(req, sessions, { maxBodyBytes: options.maxBodyBytes, jsonResponse: options.jsonResponse }));
@@ -114,6 +140,7 @@ export function startApp(options: ResolvedOptions, sockets: AppSockets, log: Log
   return {
     servers,
     sessions,
+    bridges: () => bridged,
     stop: async () => {
       await sessions?.closeAll();
       await Promise.all(servers.map((server) => server.stop(true)));
@@ -130,13 +157,8 @@ async function guarded(req: Request, policy: GuardPolicy, access: Access | undef
   try {
     checkGuard(req, policy);
     if (req.method === "OPTIONS") return preflightResponse(req);
-    if (access) {
-      const value = req.headers.get("authorization");
-      if (!access.tokens.bearer(value)) {
-        access.bridgeRefused(new URL(req.url).pathname, value !== null);
-        return withCors(req, unauthorized());
-      }
-    }
+    const refused = access && bearerRefusal(req, access);
+    if (refused) return withCors(req, refused);
     return withCors(req, await route());
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;
@@ -144,6 +166,14 @@ async function guarded(req: Request, policy: GuardPolicy, access: Access | undef
     const res = error instanceof JsonRpcHttpError ? error.response() : textResponse(error.status, error.message);
     return error.status === 403 ? res : withCors(req, res);
   }
+}
+
+/** The 401 for a request without the right bearer token; undefined when it has it. */
+function bearerRefusal(req: Request, access: Access): Response | undefined {
+  const value = req.headers.get("authorization");
+  if (access.tokens.bearer(value)) return undefined;
+  access.bridgeRefused(new URL(req.url).pathname, value !== null);
+  return unauthorized();
 }
 
 /** 401 (RFC 6750 §3): the bridge wants `Authorization: Bearer <token>`. */

@@ -35,6 +35,8 @@ export function openTunnel(ctx: FrontContext, client: RawSocket, authority: stri
   const guard = ctx.access.destinations;
   const connect = (host: string, slot: SocketSlot) =>
     Bun.connect({ hostname: host, port: target.port, allowHalfOpen: true, data: slot, socket: slotHandlers });
+  const flow = ctx.traffic.start("tunnel", from, name, () => `CONNECT ${name}`);
+  const connecting = performance.now();
   handoff(client, ctx.registry, {
     // With no rule to apply (a loopback client, no --allow-dest/--deny-dest): no lookup of our own.
     connect: (slot) =>
@@ -46,17 +48,26 @@ export function openTunnel(ctx: FrontContext, client: RawSocket, authority: stri
     onFail(error, timedOut) {
       if (error instanceof HttpError) {
         ctx.log.warn(`${from} CONNECT ${name} - ${error.status} ${error.message}`);
+        flow.end(error.status, "rejected");
         return respondAndClose(client, error.status, error.message);
       }
       const status = timedOut ? 504 : statusForErrno(error);
       const cause = timedOut ? `ETIMEDOUT connect timed out after ${ctx.options.connectTimeoutMs / 1000}s` : describeErrno(error);
       ctx.log.error(`${name} - ${cause}`);
+      ctx.traffic.failed(name, error);
+      flow.end(status, timedOut ? "timeout" : "unreachable", error);
       respondAndClose(client, status, `cannot reach ${name}: ${cause}`);
+    },
+    onAbandon: () => flow.end(0, "aborted"),
+    onLinked(down, upstream) {
+      ctx.traffic.connected(performance.now() - connecting);
+      flow.bytes = { up: () => down.bytesRead, down: () => upstream.bytesRead };
     },
     onDone({ client: down, upstream, error }) {
       const ms = Math.round(performance.now() - started);
       const tail = error ? ` (${describeErrno(error)})` : "";
       ctx.log.info(`${from} CONNECT ${name} 200 up ${down.bytesRead} B, down ${upstream.bytesRead} B, ${ms} ms${tail}`);
+      flow.end(200, "ok", error);
     },
   });
 }

@@ -19,6 +19,7 @@ import type { RequestHead, ResponseHead } from "./http-head.ts";
 import { planRequest, requestLogLine } from "./request-plan.ts";
 import { ResponseReader, type ResponseSink } from "./response-reader.ts";
 import { clientResponseHead, interimHead, switchingHead } from "./rewrite.ts";
+import type { Flow, Outcome } from "../status/traffic.ts";
 import { formatTarget, type HttpUrlTarget } from "./target.ts";
 import { relayUpgrade } from "./upgrade-relay.ts";
 import { UpstreamRequest } from "./upstream-request.ts";
@@ -33,6 +34,9 @@ export class Exchange {
   private readonly started = performance.now();
   private readonly link: UpstreamRequest;
   private readonly response: ResponseReader;
+  private readonly flow: Flow;
+  /** Request bytes handed to the upstream connection, head included. */
+  private sentUp: number;
   /** Bytes of a response (or of our error) have gone to the client: only a close is left to fail with. */
   private responseStarted = false;
   private closeClient = false;
@@ -56,12 +60,21 @@ export class Exchange {
     this.requestBody = new BodyFramer(plan.framing);
     this.requestDone = this.requestBody.done;
     this.response = new ResponseReader(head.method, this.responseSink());
+    const target = this.target;
+    const name = formatTarget(target);
+    this.sentUp = plan.upstreamHead.length;
+    // The display string is built only when the status page asks: the query string never shows.
+    this.flow = owner.ctx.traffic.start("request", owner.clientName, name, () => `${head.method} http://${name}${target.path.split("?")[0]}`);
+    this.flow.bytes = { up: () => this.sentUp, down: () => this.response.bodyBytes };
     this.link = new UpstreamRequest(owner.ctx, owner.pool, this.target, this.key, latin1Bytes(plan.upstreamHead), owner.peer, {
       ready: (upstream) => this.attach(upstream),
-      failed: (error) =>
-        error instanceof HttpError
-          ? this.fail(error.status, error.message)
-          : this.fail(statusForErrno(error), `cannot reach ${formatTarget(this.target)}: ${describeErrno(error)}`),
+      failed: (error) => {
+        // A destination rule's refusal (403) is our policy, not a failing target.
+        if (error instanceof HttpError) return this.fail(error.status, error.message, "rejected");
+        owner.ctx.traffic.failed(name, error);
+        const status = statusForErrno(error);
+        this.fail(status, `cannot reach ${name}: ${describeErrno(error)}`, status === 504 ? "timeout" : "unreachable", error);
+      },
       pauseSource: () => owner.pauseClient(),
       resumeSource: () => owner.resumeClient(),
     });
@@ -74,7 +87,7 @@ export class Exchange {
     try {
       taken = this.requestBody.feed(bytes);
     } catch (error) {
-      this.fail(400, `bad request: ${(error as FramingError).message}`);
+      this.fail(400, `bad request: ${(error as FramingError).message}`, "rejected");
       return bytes.length;
     }
     if (taken > 0) this.sendUp(bytes.subarray(0, taken));
@@ -93,7 +106,9 @@ export class Exchange {
 
   /** The client went away: drop everything. */
   destroy(): void {
-    if (!this.over) this.stop();
+    if (this.over) return;
+    this.stop();
+    this.flow.end(0, "aborted");
   }
 
   // --- upstream connection ---
@@ -114,13 +129,14 @@ export class Exchange {
     upstream.onFin = () => this.onUpstreamEnd();
     upstream.onGone = (error) => this.onUpstreamEnd(error);
     const timeoutMs = this.owner.ctx.options.responseTimeoutMs;
-    this.timer = setTimeout(() => this.fail(504, `no response from ${this.key} within ${timeoutMs / 1000}s`), timeoutMs);
+    this.timer = setTimeout(() => this.fail(504, `no response from ${this.key} within ${timeoutMs / 1000}s`, "timeout"), timeoutMs);
   }
 
   private sendUp(bytes: Uint8Array): void {
     // The response timeout counts from the last request byte we sent: an upload that takes
     // longer than responseTimeoutMs is progress, not a silent upstream.
     if (this.link.endpoint && !this.response.head) this.timer?.refresh();
+    this.sentUp += bytes.length;
     this.link.send(bytes);
   }
 
@@ -156,7 +172,7 @@ export class Exchange {
         try {
           response = clientResponseHead(client, head, framing);
         } catch (error) {
-          this.fail(502, (error as HttpError).message);
+          this.fail(502, (error as HttpError).message, "unreachable");
           return { decoded: false };
         }
         this.closeClient = response.closeClient;
@@ -171,7 +187,7 @@ export class Exchange {
         if (this.feeding) this.completed = true;
         else this.maybeFinish();
       },
-      fail: (status, message) => this.fail(status, message),
+      fail: (status, message) => this.fail(status, message, "unreachable"),
       broken: () => this.abort(),
     };
   }
@@ -191,14 +207,14 @@ export class Exchange {
       return;
     }
     if (this.responseStarted) return this.abort();
-    this.fail(502, `${this.key} closed the connection before responding${error ? ` (${describeErrno(error)})` : ""}`);
+    this.fail(502, `${this.key} closed the connection before responding${error ? ` (${describeErrno(error)})` : ""}`, "unreachable", error);
   }
 
   private switchProtocols(head: ResponseHead, rest: Uint8Array): void {
-    if (!this.upgrade) return this.fail(502, "bad response from upstream: 101 without an upgrade request");
+    if (!this.upgrade) return this.fail(502, "bad response from upstream: 101 without an upgrade request", "unreachable");
     clearTimeout(this.timer);
     this.over = true;
-    this.log(101);
+    this.log(101, "ok");
     relayUpgrade(this.owner.client, this.link.endpoint!, switchingHead(head), rest, this.owner.upgraded());
   }
 
@@ -214,7 +230,7 @@ export class Exchange {
     const reusable = this.requestDone && !this.closeUpstreamAfter && upstreamKeepsAlive(head) && this.response.framer.framing.kind !== "close";
     if (reusable) this.owner.pool.release(this.link.key, upstream);
     else upstream.destroy();
-    this.log(head.status);
+    this.log(head.status, "ok");
     this.owner.finished(this.closeClient);
   }
 
@@ -225,11 +241,11 @@ export class Exchange {
     this.link.destroy();
   }
 
-  private fail(status: number, message: string): void {
+  private fail(status: number, message: string, outcome: Outcome, error?: unknown): void {
     if (this.over) return;
     if (this.responseStarted) return this.abort();
     this.stop();
-    this.log(status);
+    this.log(status, outcome, error);
     this.owner.client.write(plainResponse(status, message));
     this.owner.finished(true);
   }
@@ -237,12 +253,13 @@ export class Exchange {
   private abort(): void {
     if (this.over) return;
     this.stop();
-    this.log(0);
+    this.log(0, "aborted");
     this.owner.client.destroy();
   }
 
-  private log(status: number): void {
+  private log(status: number, outcome: Outcome, error?: unknown): void {
     const { ctx, clientName } = this.owner;
+    this.flow.end(status, outcome, error);
     if (ctx.log.level < 3) return; // below info: skip building the line
     const ms = performance.now() - this.started;
     ctx.log.info(requestLogLine(clientName, this.head, this.target, status, this.response.bodyBytes, ms, ctx.log.level >= 4));

@@ -123,9 +123,11 @@ export class UpstreamRequest {
     }
     const app = this.key.startsWith("self") ? this.ctx.appSocket(this.key === "self") : undefined;
     this.connecting = connectUpstream(this.ctx, this.target, app);
+    const started = performance.now();
     this.connecting.promise.then(
       (upstream) => {
         this.connecting = undefined;
+        this.ctx.traffic.connected(performance.now() - started);
         if (this.cancelled) upstream.destroy();
         else this.attach(upstream);
       },

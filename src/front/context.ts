@@ -3,6 +3,7 @@ import type { Logger } from "../log.ts";
 import type { ResolvedOptions } from "../options.ts";
 import type { Access } from "../security/access.ts";
 import type { UpstreamPool } from "../forward/upstream-pool.ts";
+import type { Traffic } from "../status/traffic.ts";
 import type { BusyPoll } from "./busy-poll.ts";
 import type { Registry } from "./registry.ts";
 
@@ -24,4 +25,6 @@ export interface FrontContext {
   pool: UpstreamPool;
   /** Keeps the loop polling for a moment after each read (--busy-poll). */
   poll: BusyPoll;
+  /** Open and recent tunnels and forwarded requests, for the status page and /metrics. */
+  traffic: Traffic;
 }

@@ -27,6 +27,10 @@ export interface HandoffOptions {
   poll?: BusyPoll;
   /** The upstream could not be reached; the client socket is the caller's again. */
   onFail(error: unknown, timedOut: boolean): void;
+  /** The client left (or shutdown closed it) before the upstream opened. */
+  onAbandon?(): void;
+  /** The upstream opened and the two are piped from now on. */
+  onLinked?(client: Endpoint, upstream: Endpoint): void;
   /** Both sides are closed. */
   onDone?(result: PipeResult & { client: Endpoint; upstream: Endpoint }): void;
 }
@@ -42,9 +46,11 @@ export function handoff(client: RawSocket, registry: Registry, options: HandoffO
     onData: (chunk) => void pending.push(chunk),
     onDrain: () => {},
     onEnd: () => void (clientFin = true),
-    onClose: () => abandon(),
+    onClose: () => {
+      if (abandon()) options.onAbandon?.();
+    },
     destroy: () => {
-      abandon();
+      if (abandon()) options.onAbandon?.();
       client.terminate();
     },
   };
@@ -54,18 +60,18 @@ export function handoff(client: RawSocket, registry: Registry, options: HandoffO
 
   const timer = setTimeout(() => fail(new ConnectTimeout(), true), options.timeoutMs);
 
-  function abandon(): void {
-    if (settled) return;
+  /** True when this call settled the hand-off. */
+  function abandon(): boolean {
+    if (settled) return false;
     settled = true;
     clearTimeout(timer);
     registry.delete(waiting);
     upstreamSocket?.terminate();
+    return true;
   }
 
   function fail(error: unknown, timedOut: boolean): void {
-    if (settled) return;
-    abandon();
-    options.onFail(error, timedOut);
+    if (abandon()) options.onFail(error, timedOut);
   }
 
   // The upstream's slot: until linked it only has to notice an early close.
@@ -104,6 +110,7 @@ function link(
     },
   };
   registry.add(both);
+  options.onLinked?.(client, upstream);
   pipe(client, upstream, (result) => {
     registry.delete(both);
     options.onDone?.({ ...result, client, upstream });

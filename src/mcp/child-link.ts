@@ -9,6 +9,7 @@
  *   stop(): child.stop() (end → TERM → KILL), then up to FLUSH_GRACE_MS for stdout to drain
  */
 import type { Logger } from "../log.ts";
+import { endReason, type BridgeStats } from "../status/bridge-stats.ts";
 import { Child } from "./child.ts";
 import { LineReader, LineTooLongError, type JsonLine } from "./line-reader.ts";
 
@@ -19,6 +20,19 @@ export interface LinkConfig {
   /** Longest stdout line forwarded; a longer one ends the session. */
   maxLineBytes: number;
   log: Logger;
+  /** Where this server's child starts and session endings are counted (the status page). */
+  stats?: BridgeStats;
+}
+
+/** A live session as the status page shows it. */
+export interface LinkInfo {
+  transport: string;
+  id: string;
+  pid: number;
+  startedAt: number;
+  lastActivity: number;
+  messagesIn: number;
+  messagesOut: number;
 }
 
 export interface LinkHandlers {
@@ -36,7 +50,9 @@ const FLUSH_GRACE_MS = 1000;
 export class ChildLink {
   private readonly child: Child;
   private readonly log: Logger;
-  private readonly startedAt = Date.now();
+  readonly startedAt = Date.now();
+  /** When a message last went either way (ms since the epoch). */
+  lastActivity = this.startedAt;
   private readonly pumped: Promise<void>;
   private stopped = false;
   private ended = false;
@@ -46,7 +62,7 @@ export class ChildLink {
   /** Spawns the child (throws SpawnError). `route` names the endpoint in log lines. */
   constructor(
     readonly id: string,
-    route: string,
+    readonly route: string,
     private readonly config: LinkConfig,
     private readonly handlers: LinkHandlers,
   ) {
@@ -59,7 +75,13 @@ export class ChildLink {
     });
     this.pumped = this.pump();
     void this.child.exited.then(() => this.end("child exited"));
+    config.stats?.started();
     this.log.info(`session ${id} opened: pid ${this.child.pid} on ${route} (${config.argv.join(" ")})`);
+  }
+
+  info(): LinkInfo {
+    const { route, id, pid, startedAt, lastActivity, messagesIn, messagesOut } = this;
+    return { transport: route, id, pid, startedAt, lastActivity, messagesIn, messagesOut };
   }
 
   get pid(): number {
@@ -69,6 +91,7 @@ export class ChildLink {
   /** Writes one JSON-RPC message (already a single line) to the child's stdin. */
   send(line: string): Promise<void> {
     this.messagesIn++;
+    this.lastActivity = Date.now();
     if (this.log.level >= 4) this.log.debug(`session ${this.id} client→child: ${line.length} bytes`);
     return this.child.send(line);
   }
@@ -81,6 +104,14 @@ export class ChildLink {
   }
 
   logClosed(reason: string): void {
+    this.config.stats?.ended({
+      ...this.info(),
+      endedAt: Date.now(),
+      reason: endReason(reason),
+      detail: reason,
+      exitCode: this.child.exitCode,
+      signal: this.child.signalCode,
+    });
     const seconds = ((Date.now() - this.startedAt) / 1000).toFixed(1);
     const exit = this.child.exitCode !== null ? `exit code ${this.child.exitCode}` : `signal ${this.child.signalCode ?? "none"}`;
     this.log.info(
@@ -126,6 +157,7 @@ export class ChildLink {
 
   private deliver(line: JsonLine): void {
     this.messagesOut++;
+    this.lastActivity = Date.now();
     this.handlers.onLine(line);
   }
 }

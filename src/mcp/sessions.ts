@@ -30,6 +30,11 @@ export class Sessions {
     return this.live.get(id);
   }
 
+  /** The live sessions, oldest first. */
+  list(): BridgeSession[] {
+    return [...this.live.values()];
+  }
+
   /** A new /sse session; 503 when full or shutting down, 502 when the child cannot start. */
   openSse(): SseSession {
     return this.open((id, onClose) => new SseSession(id, this.config, onClose));

@@ -8,7 +8,7 @@
  * Every way a session ends (client gone, child gone, stdout line over the cap, shutdown) runs
  * close(), which is idempotent: forget the session, stop the child, end the stream, log once.
  */
-import { ChildLink, type LinkConfig } from "./child-link.ts";
+import { ChildLink, type LinkConfig, type LinkInfo } from "./child-link.ts";
 import { SseSink } from "./sse-sink.ts";
 import { endpointEvent, messageEvent } from "./sse-writer.ts";
 
@@ -40,6 +40,10 @@ export class SseSession {
 
   get pid(): number {
     return this.link.pid;
+  }
+
+  info(): LinkInfo {
+    return this.link.info();
   }
 
   get stream(): ReadableStream<Uint8Array> {

@@ -13,7 +13,7 @@
  */
 import { HttpError, JsonRpcHttpError } from "../errors.ts";
 import { IdleClock } from "./idle-clock.ts";
-import { ChildLink, type LinkConfig } from "./child-link.ts";
+import { ChildLink, type LinkConfig, type LinkInfo } from "./child-link.ts";
 import { EventLog, parseEventId } from "./event-log.ts";
 import type { Incoming } from "./incoming.ts";
 import type { JsonLine } from "./line-reader.ts";
@@ -70,6 +70,10 @@ export class StreamableSession {
 
   get pid(): number {
     return this.link.pid;
+  }
+
+  info(): LinkInfo {
+    return this.link.info();
   }
 
   /** What the child's InitializeResult negotiated. */
