@@ -21,6 +21,8 @@ export interface ProxyHandle extends AsyncDisposable {
   options: ResolvedOptions;
   /** Open client and upstream connections. */
   openConnections(): number;
+  /** The names bridged from --config now (empty without it). */
+  servers(): string[];
   close(): Promise<void>;
 }
 
@@ -29,7 +31,13 @@ export async function start(input: ProxyOptions = {}): Promise<ProxyHandle> {
   const socketPath = createAppSocketPath();
   // The app's Host check needs the front's bound port, known only once it listens (port 0).
   let publicPort = options.port;
-  const app = startApp(options, socketPath.path, options.logger, () => publicPort);
+  let app: ReturnType<typeof startApp>;
+  try {
+    app = startApp(options, socketPath.path, options.logger, () => publicPort);
+  } catch (error) {
+    socketPath.remove(); // an unusable --config file: nothing else was started
+    throw error;
+  }
   const registry = new Registry();
   const pool = new UpstreamPool({ maxIdlePerHost: options.reuseUpstream ? 64 : 0, idleTimeoutMs: 30_000 });
   const ctx: FrontContext = {
@@ -70,6 +78,7 @@ export async function start(input: ProxyOptions = {}): Promise<ProxyHandle> {
     port: listener.port,
     options,
     openConnections: () => registry.size,
+    servers: () => app.servers?.names() ?? [],
     close,
     [Symbol.asyncDispose]: close,
   };

@@ -11,7 +11,7 @@
 import { JsonRpcHttpError } from "../errors.ts";
 import { parseBody, type Incoming } from "../mcp/incoming.ts";
 import { INVALID_REQUEST, SESSION_NOT_FOUND, SERVER_ERROR, isInitialize } from "../mcp/jsonrpc.ts";
-import type { Sessions } from "../mcp/sessions.ts";
+import type { SessionTable } from "../mcp/sessions.ts";
 import type { SseSink } from "../mcp/sse-sink.ts";
 import { StreamableSession } from "../mcp/streamable-session.ts";
 import { readBody } from "./body.ts";
@@ -30,7 +30,7 @@ export interface McpRouteOptions {
   jsonResponse: boolean;
 }
 
-export function handleMcp(req: Request, sessions: Sessions, options: McpRouteOptions): Promise<Response> | Response {
+export function handleMcp(req: Request, sessions: SessionTable, options: McpRouteOptions): Promise<Response> | Response {
   switch (req.method) {
     case "POST":
       return handlePost(req, sessions, options);
@@ -43,7 +43,7 @@ export function handleMcp(req: Request, sessions: Sessions, options: McpRouteOpt
   }
 }
 
-async function handlePost(req: Request, sessions: Sessions, options: McpRouteOptions): Promise<Response> {
+async function handlePost(req: Request, sessions: SessionTable, options: McpRouteOptions): Promise<Response> {
   checkPostAccept(req.headers.get("accept"));
   checkContentType(req.headers.get("content-type"));
   const headerVersion = checkProtocolVersion(req.headers.get("mcp-protocol-version"));
@@ -90,7 +90,7 @@ function answer(
   return session.stream(incoming, prime).then((sink) => eventStream(req, sink, headers));
 }
 
-async function handleGet(req: Request, sessions: Sessions): Promise<Response> {
+async function handleGet(req: Request, sessions: SessionTable): Promise<Response> {
   checkGetAccept(req.headers.get("accept"));
   const headerVersion = checkProtocolVersion(req.headers.get("mcp-protocol-version"));
   const session = find(sessions, req.headers.get("mcp-session-id"));
@@ -100,7 +100,7 @@ async function handleGet(req: Request, sessions: Sessions): Promise<Response> {
   return eventStream(req, sink, { "Mcp-Session-Id": session.id });
 }
 
-function handleDelete(req: Request, sessions: Sessions): Response {
+function handleDelete(req: Request, sessions: SessionTable): Response {
   checkProtocolVersion(req.headers.get("mcp-protocol-version"));
   const session = find(sessions, req.headers.get("mcp-session-id"));
   // The session leaves the table at once (so the next request gets 404); the child's stop
@@ -109,7 +109,7 @@ function handleDelete(req: Request, sessions: Sessions): Response {
   return new Response(null, { status: 204 });
 }
 
-function find(sessions: Sessions, id: string | null): StreamableSession {
+function find(sessions: SessionTable, id: string | null): StreamableSession {
   if (id === null) throw new JsonRpcHttpError(400, "Bad Request: Mcp-Session-Id header is required", SERVER_ERROR);
   const session = sessions.get(id);
   if (!(session instanceof StreamableSession)) throw new JsonRpcHttpError(404, "Session not found", SESSION_NOT_FOUND);

@@ -1,26 +1,32 @@
 /**
  * The internal HTTP app: a Bun.serve on a unix socket that only the front talks to. It gets
- * every origin-form request (`GET /healthz`, `/mcp`, `/sse`, `/messages`); the route table
- * is below and HttpError becomes a response in one place.
+ * every origin-form request (`GET /healthz`, `/mcp`, `/sse`, `/messages`, `/servers/…`); the
+ * route table is below and HttpError becomes a response in one place.
  *
- *   /mcp, /sse, /messages ─▶ guard (Host, Origin: 403) ─▶ OPTIONS preflight | route ─▶ CORS headers
+ *   /mcp, /sse, /messages (--sse) ─┐
+ *   /servers, /servers/<name>/…   ─┴▶ guard (Host, Origin: 403) ─▶ OPTIONS preflight | route ─▶ CORS headers
  */
 import type { Server } from "bun";
-import { HttpError, JsonRpcHttpError } from "../errors.ts";
+import { HttpError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { Sessions } from "../mcp/sessions.ts";
+import { SessionBudget, Sessions } from "../mcp/sessions.ts";
 import type { ResolvedOptions } from "../options.ts";
-import { preflightResponse, withCors } from "./cors.ts";
-import { checkGuard, type GuardPolicy } from "./guard.ts";
+import type { NamedServers } from "../servers/named-servers.ts";
+import { startNamedServers, type NamedBridge } from "../servers/start-servers.ts";
+import type { GuardPolicy } from "./guard.ts";
 import { handleMcp } from "./mcp-route.ts";
 import { handleMessages } from "./messages-route.ts";
+import { bridge, textResponse } from "./respond.ts";
+import { serversRoutes } from "./servers-routes.ts";
 import { handleSse } from "./sse-route.ts";
 
 export interface AppServer {
   server: Server<undefined>;
   /** The MCP bridge's sessions; undefined when started without --sse. */
   sessions: Sessions | undefined;
-  /** Stops every session's child, then the server. */
+  /** The named servers of --config; undefined without it. */
+  servers: NamedServers | undefined;
+  /** Stops watching the config, stops every session's child, then the server. */
   stop(): Promise<void>;
 }
 
@@ -36,82 +42,88 @@ const noIdleTimeout = { idleTimeout: 0 } as {};
 export const MAX_STDOUT_LINE = 16 * 1024 * 1024;
 
 const bridgeOff =
-  "The MCP bridge is off. Start mcp-proxy with --sse CMD ARGS… (for example: mcp-proxy --sse npx -y @modelcontextprotocol/server-everything)";
+  "The MCP bridge is off. Start mcp-proxy with --sse CMD ARGS… (for example: mcp-proxy --sse npx -y @modelcontextprotocol/server-everything), or --config FILE for /servers/<name>/mcp";
 
-/** `publicPort` is the front's bound port, which the Host check compares against. */
+/**
+ * `publicPort` is the front's bound port, which the Host check compares against. Throws
+ * OptionsError when the --config file cannot be used (nothing is started then).
+ */
 export function startApp(options: ResolvedOptions, socketPath: string, log: Logger, publicPort: () => number): AppServer {
+  const shared = {
+    keepaliveMs: options.keepaliveMs,
+    idleMs: options.sessionIdleMs,
+    killTimeoutMs: options.killTimeoutMs,
+    initTimeoutMs: options.initTimeoutMs,
+    maxLineBytes: MAX_STDOUT_LINE,
+  };
+  // One budget: --max-sessions caps the --sse bridge and every named server together.
+  const budget = new SessionBudget(options.maxSessions);
+  const named: NamedBridge | undefined = options.config
+    ? startNamedServers({ path: options.config, shared, childEnv: options.childEnv, budget, log })
+    : undefined;
   const sessions = options.sse
     ? new Sessions({
+        ...shared,
         argv: options.sse,
         env: options.childEnv,
-        keepaliveMs: options.keepaliveMs,
-        idleMs: options.sessionIdleMs,
-        killTimeoutMs: options.killTimeoutMs,
         maxSessions: options.maxSessions,
-        maxLineBytes: MAX_STDOUT_LINE,
+        budget,
+        basePath: "",
         log: log.withTag("mcp"),
       })
     : undefined;
   const policy: GuardPolicy = { port: publicPort, allowHosts: options.allowHosts, allowOrigins: options.allowOrigins };
+  const mcpOptions = { maxBodyBytes: options.maxBodyBytes, jsonResponse: options.jsonResponse };
 
-  const server: Server<undefined> = Bun.serve({
-    unix: socketPath,
-    ...noIdleTimeout,
-    routes: {
-      "/healthz": { GET: () => Response.json({ status: "ok" }) },
-      "/mcp": (req) => {
-        if (!sessions) throw new HttpError(400, bridgeOff);
-        return bridge(req, policy, () => handleMcp(req, sessions, { maxBodyBytes: options.maxBodyBytes, jsonResponse: options.jsonResponse }));
-      },
-      "/sse": (req) => {
-        if (!sessions) throw new HttpError(400, bridgeOff);
-        return bridge(req, policy, () => {
-          if (req.method !== "GET") return textResponse(405, "method not allowed: use GET /sse", { Allow: "GET" });
-          return handleSse(req, sessions);
-        });
-      },
-      "/messages": (req) => {
-        if (!sessions) throw new HttpError(400, bridgeOff);
-        return bridge(req, policy, () => {
-          if (req.method !== "POST") return textResponse(405, "method not allowed: use POST /messages", { Allow: "POST" });
-          return handleMessages(req, sessions, options.maxBodyBytes);
-        });
-      },
-    },
-    fetch: () => textResponse(404, "not found"),
-    error: (error) => {
-      if (error instanceof HttpError) return textResponse(error.status, error.message);
-      log.error("internal error:", error);
-      return textResponse(500, "internal error");
-    },
-  });
+  let server: Server<undefined>;
+  try {
+    server = serve();
+  } catch (error) {
+    void named?.close();
+    throw error;
+  }
   return {
     server,
     sessions,
+    servers: named?.servers,
     stop: async () => {
-      await sessions?.closeAll();
+      await Promise.all([sessions?.closeAll(), named?.close()]);
       await server.stop(true);
     },
   };
-}
 
-/** Guard, preflight, route, and CORS headers on every answer, errors included. */
-async function bridge(req: Request, policy: GuardPolicy, route: () => Response | Promise<Response>): Promise<Response> {
-  try {
-    checkGuard(req, policy);
-    if (req.method === "OPTIONS") return preflightResponse(req);
-    return withCors(req, await route());
-  } catch (error) {
-    if (!(error instanceof HttpError)) throw error;
-    // A 403 from the guard gets no CORS headers: the page must not read why it was refused.
-    const res = error instanceof JsonRpcHttpError ? error.response() : textResponse(error.status, error.message);
-    return error.status === 403 ? res : withCors(req, res);
+  function serve(): Server<undefined> {
+    return Bun.serve({
+      unix: socketPath,
+      ...noIdleTimeout,
+      routes: {
+        "/healthz": { GET: () => Response.json({ status: "ok" }) },
+        "/mcp": (req) => {
+          if (!sessions) throw new HttpError(400, bridgeOff);
+          return bridge(req, policy, () => handleMcp(req, sessions, mcpOptions));
+        },
+        "/sse": (req) => {
+          if (!sessions) throw new HttpError(400, bridgeOff);
+          return bridge(req, policy, () => {
+            if (req.method !== "GET") return textResponse(405, "method not allowed: use GET /sse", { Allow: "GET" });
+            return handleSse(req, sessions);
+          });
+        },
+        "/messages": (req) => {
+          if (!sessions) throw new HttpError(400, bridgeOff);
+          return bridge(req, policy, () => {
+            if (req.method !== "POST") return textResponse(405, "method not allowed: use POST /messages", { Allow: "POST" });
+            return handleMessages(req, sessions, options.maxBodyBytes);
+          });
+        },
+        ...serversRoutes(named?.servers, { ...mcpOptions, policy }),
+      },
+      fetch: () => textResponse(404, "not found"),
+      error: (error) => {
+        if (error instanceof HttpError) return textResponse(error.status, error.message);
+        log.error("internal error:", error);
+        return textResponse(500, "internal error");
+      },
+    });
   }
-}
-
-export function textResponse(status: number, message: string, headers?: Record<string, string>): Response {
-  return new Response(`${message}\n`, {
-    status,
-    headers: { "Content-Type": "text/plain; charset=utf-8", ...headers },
-  });
 }

@@ -6,16 +6,22 @@
  *   child stdout ─▶ LineReader ─▶ onLine(line)   (awaiting backpressure() between chunks)
  *   send(line)   ─▶ child stdin
  *   child exits, closes stdout, or writes a line over the cap ─▶ onEnd(reason)
+ *   first client message (initialize) unanswered for initTimeoutMs ─▶ onEnd(reason), logged as an error
  *   stop(): child.stop() (end → TERM → KILL), then up to FLUSH_GRACE_MS for stdout to drain
  */
 import type { Logger } from "../log.ts";
 import { Child } from "./child.ts";
+import { isObject, kindOf } from "./jsonrpc.ts";
 import { LineReader, LineTooLongError, type JsonLine } from "./line-reader.ts";
 
 export interface LinkConfig {
   argv: string[];
   env: Record<string, string | undefined>;
+  /** The child's working folder; undefined is mcp-proxy's own. */
+  cwd?: string;
   killTimeoutMs: number;
+  /** How long the child may take to answer the first request (initialize) before the session ends. */
+  initTimeoutMs: number;
   /** Longest stdout line forwarded; a longer one ends the session. */
   maxLineBytes: number;
   log: Logger;
@@ -40,6 +46,9 @@ export class ChildLink {
   private readonly pumped: Promise<void>;
   private stopped = false;
   private ended = false;
+  /** Armed by the first message in, cleared by the first response out (see send()). */
+  private initTimer: Timer | undefined;
+  private answered = false;
   messagesIn = 0;
   messagesOut = 0;
 
@@ -54,6 +63,7 @@ export class ChildLink {
     this.child = new Child({
       argv: config.argv,
       env: config.env,
+      cwd: config.cwd,
       killTimeoutMs: config.killTimeoutMs,
       onStderrLine: (line) => this.log.debug(`session ${id} stderr: ${line}`),
     });
@@ -68,6 +78,9 @@ export class ChildLink {
 
   /** Writes one JSON-RPC message (already a single line) to the child's stdin. */
   send(line: string): Promise<void> {
+    // A client's first message is initialize (MCP lifecycle): a server that never answers it
+    // (hung at start, waiting on a prompt) would otherwise hold the client until its own timeout.
+    if (this.messagesIn === 0 && !this.answered) this.armInitTimer();
     this.messagesIn++;
     if (this.log.level >= 4) this.log.debug(`session ${this.id} client→child: ${line.length} bytes`);
     return this.child.send(line);
@@ -75,6 +88,7 @@ export class ChildLink {
 
   /** Stops the child, then lets what it wrote before exiting reach onLine, but never waits forever. */
   async stop(): Promise<void> {
+    clearTimeout(this.initTimer);
     await this.child.stop();
     await Promise.race([this.pumped, Bun.sleep(FLUSH_GRACE_MS)]);
     this.stopped = true;
@@ -93,7 +107,18 @@ export class ChildLink {
     }
   }
 
+  private armInitTimer(): void {
+    const ms = this.config.initTimeoutMs;
+    this.initTimer = setTimeout(() => {
+      if (this.answered || this.ended) return;
+      const reason = `no answer to initialize within ${ms / 1000} s`;
+      this.log.error(`session ${this.id}: ${reason}; ending the session`);
+      this.end(reason);
+    }, ms);
+  }
+
   private end(reason: string): void {
+    clearTimeout(this.initTimer);
     if (this.ended) return;
     this.ended = true;
     this.handlers.onEnd(reason);
@@ -125,6 +150,10 @@ export class ChildLink {
   }
 
   private deliver(line: JsonLine): void {
+    if (!this.answered && isObject(line.message) && kindOf(line.message) === "response") {
+      this.answered = true;
+      clearTimeout(this.initTimer);
+    }
     this.messagesOut++;
     this.handlers.onLine(line);
   }

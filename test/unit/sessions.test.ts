@@ -13,6 +13,8 @@ function sessions(argv: string[], maxSessions = 4) {
     keepaliveMs: 15_000,
     idleMs: 60_000,
     killTimeoutMs: 1000,
+    initTimeoutMs: 60_000,
+    basePath: "",
     maxLineBytes: 1024 * 1024,
     maxSessions,
     log: createLogger("verbose", (line) => void logs.push(line)),
