@@ -22,6 +22,8 @@ export interface LinkConfig {
   killTimeoutMs: number;
   /** How long the child may take to answer the first request (initialize) before the session ends. */
   initTimeoutMs: number;
+  /** Path prefix of this bridge's routes: "" for /mcp and /sse, "/servers/<name>" for a named server. */
+  basePath: string;
   /** Longest stdout line forwarded; a longer one ends the session. */
   maxLineBytes: number;
   log: Logger;
@@ -69,7 +71,7 @@ export class ChildLink {
     });
     this.pumped = this.pump();
     void this.child.exited.then(() => this.end("child exited"));
-    this.log.info(`session ${id} opened: pid ${this.child.pid} on ${route} (${config.argv.join(" ")})`);
+    this.log.info(`session ${id} opened: pid ${this.child.pid} on ${config.basePath}${route} (${config.argv.join(" ")})`);
   }
 
   get pid(): number {

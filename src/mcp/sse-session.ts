@@ -19,8 +19,6 @@ import { endpointEvent, messageEvent } from "./sse-writer.ts";
 
 export interface SseSessionConfig extends LinkConfig {
   keepaliveMs: number;
-  /** Path prefix of this bridge's routes: "" for /sse, "/servers/<name>" for a named server. */
-  basePath: string;
 }
 
 export class SseSession {
