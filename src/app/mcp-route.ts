@@ -8,7 +8,7 @@
  *   DELETE ─▶ child stopped ─▶ 204, then 404
  *   no session header ─▶ 400 · unknown or ended session ─▶ 404 (clients re-initialize on 404)
  */
-import { JsonRpcHttpError } from "../errors.ts";
+import { HttpError, JsonRpcHttpError } from "../errors.ts";
 import { parseBody, type Incoming } from "../mcp/incoming.ts";
 import { INVALID_REQUEST, SESSION_NOT_FOUND, SERVER_ERROR, isInitialize } from "../mcp/jsonrpc.ts";
 import type { SessionTable } from "../mcp/sessions.ts";
@@ -54,7 +54,7 @@ async function handlePost(req: Request, sessions: SessionTable, options: McpRout
     if (batch) throw new JsonRpcHttpError(400, "Invalid Request: initialize must not be part of a batch", INVALID_REQUEST);
     if (sessionId !== null) throw new JsonRpcHttpError(400, "Bad Request: initialize must be sent without Mcp-Session-Id (this session is already initialized)");
     if (incoming[0]!.kind !== "request") throw new JsonRpcHttpError(400, "Invalid Request: initialize must be a request", INVALID_REQUEST);
-    const session = sessions.openStreamable();
+    const session = open(sessions);
     // No priming on initialize: the client learns the version from this very answer.
     return answer(req, session, incoming, false, options.jsonResponse);
   }
@@ -107,6 +107,16 @@ function handleDelete(req: Request, sessions: SessionTable): Response {
   // (end → TERM → KILL, up to --kill-timeout) goes on without holding the client.
   void session.close("client ended the session (DELETE)");
   return new Response(null, { status: 204 });
+}
+
+/** A new session; its refusals (503 full, 502 cannot start, 404 server gone) as JSON-RPC errors, which clients show. */
+function open(sessions: SessionTable): StreamableSession {
+  try {
+    return sessions.openStreamable();
+  } catch (error) {
+    if (error instanceof HttpError && !(error instanceof JsonRpcHttpError)) throw new JsonRpcHttpError(error.status, error.message);
+    throw error;
+  }
 }
 
 function find(sessions: SessionTable, id: string | null): StreamableSession {

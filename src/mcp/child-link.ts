@@ -105,6 +105,8 @@ export class ChildLink {
     // Only a child that ended on its own has something to explain; our SIGTERM is not news.
     if (reason === "child exited" || reason === "child closed stdout") {
       const tail = this.child.stderrTail();
+      // One that never answered at all is a broken server (a bad argument, a missing key): an error.
+      if (!this.answered) this.log.error(`session ${this.id}: the server exited before answering initialize (${exit})`);
       if (tail.length > 0) this.log.info(`session ${this.id} last stderr lines:\n  ${tail.join("\n  ")}`);
     }
   }
