@@ -143,7 +143,7 @@ export class NamedServers {
   private view(name: string): SessionTable {
     const now = () => {
       const entry = this.current.get(name);
-      if (!entry) throw new HttpError(404, `server "${name}" is no longer in the config file`);
+      if (!entry) throw new HttpError(404, `server "${name}" was removed from the config file; known servers: ${this.names().join(", ") || "none"}`);
       return entry.sessions;
     };
     return {
