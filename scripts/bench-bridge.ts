@@ -178,15 +178,16 @@ async function idleSessionMemory(): Promise<string> {
 
 // --- The proxy as a child process ---
 
-interface ProxyProcess extends AsyncDisposable {
+export interface ProxyProcess extends AsyncDisposable {
   url: string;
   /** VmRSS of the proxy process alone, in bytes. */
   rss(): number;
 }
 
-async function startProxyProcess(sse: string[], maxSessions: number): Promise<ProxyProcess> {
+/** `bun src/cli.ts -p 0 … --sse CMD`; `flags` go before --sse (bench-named.ts adds --config). */
+export async function startProxyProcess(sse: string[], maxSessions: number, flags: string[] = []): Promise<ProxyProcess> {
   const proc = Bun.spawn(
-    [process.execPath, join(root, "src", "cli.ts"), "-p", "0", "--max-sessions", String(maxSessions), "--sse", ...sse],
+    [process.execPath, join(root, "src", "cli.ts"), "-p", "0", "--max-sessions", String(maxSessions), ...flags, "--sse", ...sse],
     { stdin: "ignore", stdout: "ignore", stderr: "pipe" },
   );
   const stop = async () => {
@@ -234,7 +235,7 @@ async function bannerUrl(stderr: ReadableStream<Uint8Array>): Promise<string> {
 
 // --- Helpers ---
 
-function step<T>(promise: Promise<T>, what: string): Promise<T> {
+export function step<T>(promise: Promise<T>, what: string): Promise<T> {
   let timer: Timer;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`bench step timed out after ${STEP_TIMEOUT_MS} ms: ${what}`)), STEP_TIMEOUT_MS);

@@ -8,14 +8,16 @@
  *   bench-connect.ts  CONNECT tunnel throughput and set-up latency
  *   bench-forward.ts  plain-HTTP forwarding requests/s and added latency
  *   bench-bridge.ts   the MCP bridge: round trip, concurrent calls, memory per session
+ *   bench-named.ts    named servers (--config): /servers/<name>/… round trip vs the unnamed routes
  */
 import { availableParallelism, loadavg } from "node:os";
 import { benchBridge } from "./bench-bridge.ts";
 import { benchConnect } from "./bench-connect.ts";
 import { benchForward } from "./bench-forward.ts";
+import { benchNamed } from "./bench-named.ts";
 
 /** The whole run must be done by then; a stuck part fails it instead of hanging. */
-const DEADLINE_MS = 150_000;
+const DEADLINE_MS = 200_000;
 
 const watchdog = setTimeout(() => {
   console.error(`bench: not finished after ${DEADLINE_MS / 1000}s, giving up`);
@@ -27,6 +29,7 @@ const parts: [name: string, run: () => Promise<string[]>][] = [
   ["connect", benchConnect],
   ["forward", benchForward],
   ["bridge", benchBridge],
+  ["named", benchNamed],
 ];
 
 const load = loadavg().map((v) => v.toFixed(2)).join(" ");
