@@ -63,6 +63,28 @@ describe("names not bridged", () => {
   });
 });
 
+describe("sessions of named servers", () => {
+  test("are reachable only under their own server's name: another name's route answers 404", async () => {
+    using file = serversFile({ a: command(echoServer()), b: command(echoServer()) });
+    await using proxy = await startTestProxy({ config: file.path, sse: echoServer() });
+    await using onA = mcpHttp(`${proxy.url}/servers/a`);
+    await onA.initialize();
+    await using sseOnA = await openSse(`${proxy.url}/servers/a`);
+    for (const other of [`${proxy.url}/servers/b`, proxy.url]) {
+      const response = await fetch(`${other}/mcp`, {
+        method: "POST",
+        headers: { Accept: "application/json, text/event-stream", "Content-Type": "application/json", "Mcp-Session-Id": onA.sessionId! },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" }),
+      });
+      expect(response.status).toBe(404);
+      const post = await fetch(`${other}/messages?session_id=${sseOnA.sessionId}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+      expect(post.status).toBe(404);
+    }
+    expect((await sseOnA.post({ jsonrpc: "2.0", id: 3, method: "ping" })).status).toBe(202);
+    expect(await sseOnA.response_(3)).toMatchObject({ id: 3, result: {} });
+  });
+});
+
 describe("the guard on named routes", () => {
   test("refuses a foreign Host or Origin with 403 on /servers and every /servers/<name>/ route, before any child starts", async () => {
     using file = serversFile({ echo: command(echoServer()) });
