@@ -9,7 +9,8 @@ import { processGone, sessionPids } from "../helpers/mcp-children.ts";
 import { echoServer } from "../helpers/mcp-servers.ts";
 import { startTestProxy, type TestProxy } from "../helpers/proxy.ts";
 import { connectClient, listServers, serversFile, waitForServers, type SdkClient } from "../helpers/servers-file.ts";
-import { waitFor } from "../helpers/wait.ts";
+import { letTimePass, waitFor } from "../helpers/wait.ts";
+import { RELOAD_DEBOUNCE_MS } from "../../src/servers/config-watch.ts";
 
 const Env = z.object({ cwd: z.string(), env: z.record(z.string(), z.string().nullable()) });
 const FLAVOUR = "MCP_PROXY_TEST_FLAVOUR";
@@ -94,5 +95,29 @@ describe("reloading the config file", () => {
     expect((await listServers(proxy.url)).map((server) => server.name)).toEqual(["alpha"]);
     file.write({ alpha: echo("v1"), beta: echo("v1") }, "rename");
     await waitForServers(proxy.url, (list) => list.length === 2, "the restored file to be read");
+  }, 20_000);
+
+  test("shutdown stops the children of current and replaced definitions alike, and stops watching the file", async () => {
+    using file = serversFile({ alpha: echo("v1"), beta: echo("v1") });
+    const proxy = await startTestProxy({ config: file.path });
+    try {
+      const clients = [await connectClient(`${proxy.url}/servers/alpha/sse`), await connectClient(`${proxy.url}/servers/beta/mcp`)];
+      file.write({ alpha: echo("v2") });
+      await waitForServers(proxy.url, (list) => list.length === 1, "beta to be removed");
+      clients.push(await connectClient(`${proxy.url}/servers/alpha/mcp`));
+      expect(await flavourOf(clients[2]!)).toBe("v2");
+      const pids = sessionPids(proxy.logs);
+      expect(pids).toHaveLength(3);
+      await proxy.close();
+      expect(pids.filter((pid) => !processGone(pid))).toEqual([]);
+      for (const client of clients) await client.close();
+    } finally {
+      await proxy.close();
+    }
+    const logged = proxy.logs.length;
+    file.write({ alpha: echo("v3") });
+    // Nothing may happen now; the span to wait is what the test is about.
+    await letTimePass(RELOAD_DEBOUNCE_MS * 5);
+    expect(proxy.logs.slice(logged).filter((line) => line.includes("config"))).toEqual([]);
   }, 20_000);
 });
