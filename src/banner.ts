@@ -18,7 +18,8 @@ export function bannerLines(handle: ProxyHandle, version: string): string[] {
     if (names.length === 0) lines.push("  none to bridge yet (the file is watched)");
     const width = Math.max(0, ...names.map((name) => name.length));
     for (const name of names) {
-      lines.push(`  ${name.padEnd(width)}  ${handle.url}/servers/${name}/mcp  ${handle.url}/servers/${name}/sse`);
+      const mcp = `${handle.url}/servers/${name}/mcp`;
+      lines.push(`  ${name.padEnd(width)}  ${mcp.padEnd(handle.url.length + width + 13)}  ${handle.url}/servers/${name}/sse`);
     }
   }
   return lines;

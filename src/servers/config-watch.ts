@@ -63,19 +63,32 @@ export function watchServersConfig(path: string, lastText: string, apply: (confi
       // Missing for now (a rename in progress, or deleted): the folder watcher sees it return.
     }
   };
+  /** The last problem logged, with the text it was found in: one bad save raises several events, and it is told once. */
+  let lastProblem: string | undefined;
+  const report = (problem: string, text = "") => {
+    if (`${problem}\0${text}` === lastProblem) return;
+    lastProblem = `${problem}\0${text}`;
+    log.error(`--config ${path}: ${problem}; keeping the last good set of servers`);
+  };
   const reload = () => {
     if (closed) return;
     armFile();
-    let read: { config: ServersConfig; text: string };
+    let text: string;
+    let config: ServersConfig;
     try {
-      read = readServersConfig(file);
+      text = readFileSync(file, "utf8");
     } catch (error) {
-      log.error(`--config ${path}: ${describe(error)}; keeping the last good set of servers`);
-      return;
+      return report(describe(error));
     }
-    if (read.text === lastText) return;
-    lastText = read.text;
-    apply(read.config);
+    if (text === lastText) return void (lastProblem = undefined);
+    try {
+      config = parseServersConfig(text, dirname(file));
+    } catch (error) {
+      return report(describe(error), text);
+    }
+    lastText = text;
+    lastProblem = undefined;
+    apply(config);
   };
 
   const folderWatcher = watch(dirname(file), (_event, changed) => {

@@ -31,7 +31,7 @@ export function startNamedServers({ path, shared, childEnv, budget, log }: Named
   servers.apply(first.config);
   const names = first.config.servers.map((def) => def.name);
   configLog.info(`${path}: ${names.length} server${names.length === 1 ? "" : "s"} to bridge${names.length ? `: ${names.join(", ")}` : ""}`);
-  logSkipped(first.config, configLog);
+  let skipped = logSkipped(first.config, new Map(), configLog);
 
   const watcher = watchServersConfig(
     path,
@@ -40,7 +40,7 @@ export function startNamedServers({ path, shared, childEnv, budget, log }: Named
       const { added, changed, removed } = servers.apply(config);
       const parts = [list("added", added), list("changed", changed), list("removed", removed)].filter(Boolean);
       configLog.info(`${path} reloaded: ${parts.length ? parts.join("; ") : "no server changed"}`);
-      logSkipped(config, configLog);
+      skipped = logSkipped(config, skipped, configLog);
     },
     configLog,
   );
@@ -55,8 +55,10 @@ export function startNamedServers({ path, shared, childEnv, budget, log }: Named
   };
 }
 
-function logSkipped(config: ServersConfig, log: Logger): void {
-  for (const { name, reason } of config.skipped) log.info(`server "${name}" skipped: ${reason}`);
+/** Logs the entries skipped now that were not skipped (for that reason) before; returns them. */
+function logSkipped(config: ServersConfig, before: Map<string, string>, log: Logger): Map<string, string> {
+  for (const { name, reason } of config.skipped) if (before.get(name) !== reason) log.info(`server "${name}" skipped: ${reason}`);
+  return new Map(config.skipped.map(({ name, reason }) => [name, reason]));
 }
 
 function list(what: string, names: string[]): string {

@@ -21,7 +21,7 @@ describe("mcp-proxy --config", () => {
     const url = `http://127.0.0.1:${await cli.port()}`;
     const banner = cli.stderr();
     for (const name of ["alpha", "beta.2"]) {
-      expect(banner).toMatch(new RegExp(`  ${name.replace(".", "\\.")} +${url}/servers/${name}/mcp  ${url}/servers/${name}/sse\\n`));
+      expect(banner).toMatch(new RegExp(`  ${name.replace(".", "\\.")} +${url}/servers/${name}/mcp +${url}/servers/${name}/sse\\n`));
     }
     expect(banner).toContain(`${url}/mcp`);
     expect(banner).toContain(`${url}/sse`);

@@ -82,6 +82,8 @@ describe("reloading the config file", () => {
     }
     file.write({ alpha: echo("v3"), beta: echo("v3") });
     await waitForServers(proxy.url, (list) => list.length === 2, "the valid edit to be applied");
+    // One line per bad save, though a save raises several file events.
+    expect(proxy.logs.filter((line) => line.includes("[ERROR]"))).toHaveLength(3);
     await using client = await connectClient(`${proxy.url}/servers/alpha/mcp`);
     expect(await flavourOf(client)).toBe("v3");
   }, 30_000);
