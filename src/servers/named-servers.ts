@@ -143,8 +143,10 @@ export class NamedServers {
   private view(name: string): SessionTable {
     const now = () => {
       const entry = this.current.get(name);
-      if (!entry) throw new HttpError(404, `server "${name}" was removed from the config file; known servers: ${this.names().join(", ") || "none"}`);
-      return entry.sessions;
+      if (entry) return entry.sessions;
+      const skipped = this.skipped.get(name);
+      if (skipped) throw new HttpError(404, `server "${name}" is not bridged: ${skipped}`);
+      throw new HttpError(404, `server "${name}" was removed from the config file; known servers: ${this.names().join(", ") || "none"}`);
     };
     return {
       get: (id: string): BridgeSession | undefined => {

@@ -99,6 +99,19 @@ describe("reloading the config file", () => {
     await waitForServers(proxy.url, (list) => list.length === 2, "the restored file to be read");
   }, 20_000);
 
+  test("disabling a server keeps its open session and refuses new ones, saying it is disabled", async () => {
+    using file = serversFile({ alpha: echo("v1") });
+    await using proxy = await startTestProxy({ config: file.path });
+    await using open = await connectClient(`${proxy.url}/servers/alpha/mcp`);
+    file.write({ alpha: { ...echo("v1"), disabled: true } });
+    await waitForServers(proxy.url, (list) => list[0]?.enabled === false, "alpha to be disabled");
+    const refused = await fetch(`${proxy.url}/servers/alpha/sse`);
+    expect(refused.status).toBe(404);
+    expect(await refused.text()).toBe(`server "alpha" is not bridged: disabled\n`);
+    expect(await flavourOf(open)).toBe("v1");
+    expect((await listServers(proxy.url))[0]).toMatchObject({ name: "alpha", enabled: false, sessions: 1 });
+  }, 20_000);
+
   test("shutdown stops the children of current and replaced definitions alike, and stops watching the file", async () => {
     using file = serversFile({ alpha: echo("v1"), beta: echo("v1") });
     const proxy = await startTestProxy({ config: file.path });
