@@ -63,7 +63,7 @@ export const args = {
   "max-sessions": { type: "string", description: "Most MCP sessions (child processes) at once", default: "64", valueHint: "N" },
   "allow-host": {
     type: "string",
-    description: "Also accept this Host header (name or name:port) on /mcp, /sse and /messages; repeatable",
+    description: "Also accept this Host header (name or name:port) on the bridge routes (/mcp, /sse, /messages, /servers/…); repeatable",
     valueHint: "HOST",
   },
   "allow-origin": {
