@@ -97,8 +97,8 @@ export async function benchBridgeAb(ab: AbComparison<Record<string, string>>): P
 
 /** p50 ratios [/sse, /mcp] of process a over process b (a is started first). */
 async function abHalf(a: Record<string, string>, b: Record<string, string>): Promise<[number, number]> {
-  await using first = await startProxyProcess(SERVER, 4, a);
-  await using second = await startProxyProcess(SERVER, 4, b);
+  await using first = await startProxyProcess(SERVER, 4, [], a);
+  await using second = await startProxyProcess(SERVER, 4, [], b);
   const clients = [await connectBridged(first.url), await connectBridged(second.url), await connectMcp(first.url), await connectMcp(second.url)];
   const times: number[][] = clients.map(() => []);
   try {
@@ -220,15 +220,16 @@ async function idleSessionMemory(): Promise<string> {
 
 // --- The proxy as a child process ---
 
-interface ProxyProcess extends AsyncDisposable {
+export interface ProxyProcess extends AsyncDisposable {
   url: string;
   /** VmRSS of the proxy process alone, in bytes. */
   rss(): number;
 }
 
-async function startProxyProcess(sse: string[], maxSessions: number, env: Record<string, string> = {}): Promise<ProxyProcess> {
+/** `bun src/cli.ts -p 0 … --sse CMD`; `flags` go before --sse (bench-named.ts adds --config), `env` on top of ours. */
+export async function startProxyProcess(sse: string[], maxSessions: number, flags: string[] = [], env: Record<string, string> = {}): Promise<ProxyProcess> {
   const proc = Bun.spawn(
-    [process.execPath, join(root, "src", "cli.ts"), "-p", "0", "--max-sessions", String(maxSessions), "--sse", ...sse],
+    [process.execPath, join(root, "src", "cli.ts"), "-p", "0", "--max-sessions", String(maxSessions), ...flags, "--sse", ...sse],
     { stdin: "ignore", stdout: "ignore", stderr: "pipe", env: { ...process.env, ...env } },
   );
   const stop = async () => {
@@ -276,7 +277,7 @@ async function bannerUrl(stderr: ReadableStream<Uint8Array>): Promise<string> {
 
 // --- Helpers ---
 
-function step<T>(promise: Promise<T>, what: string): Promise<T> {
+export function step<T>(promise: Promise<T>, what: string): Promise<T> {
   let timer: Timer;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`bench step timed out after ${STEP_TIMEOUT_MS} ms: ${what}`)), STEP_TIMEOUT_MS);

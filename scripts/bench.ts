@@ -10,12 +10,14 @@
  *   bench-bridge.ts   the MCP bridge: round trip, concurrent calls, memory per session
  *   bench-auth.ts     --auth always vs --auth off: CONNECT set-up and forwarded requests/s
  *   bench-status.ts   what the status page's bookkeeping costs: A/B with it switched off
+ *   bench-named.ts    named servers (--config): /servers/<name>/… round trip vs the unnamed routes
  */
 import { availableParallelism, loadavg } from "node:os";
 import { benchAuth } from "./bench-auth.ts";
 import { benchBridge } from "./bench-bridge.ts";
 import { benchConnect } from "./bench-connect.ts";
 import { benchForward } from "./bench-forward.ts";
+import { benchNamed } from "./bench-named.ts";
 import { benchStatus } from "./bench-status.ts";
 
 /** The whole run must be done by then; a stuck part fails it instead of hanging. */
@@ -33,6 +35,7 @@ const parts: [name: string, run: () => Promise<string[]>][] = [
   ["bridge", benchBridge],
   ["auth", benchAuth],
   ["status", benchStatus],
+  ["named", benchNamed],
 ];
 
 const load = loadavg().map((v) => v.toFixed(2)).join(" ");

@@ -18,6 +18,16 @@ export function bannerLines(handle: ProxyHandle, version: string): string[] {
     lines.push(`MCP bridge (Streamable HTTP): ${handle.url}/mcp  → ${handle.options.sse.join(" ")}`);
     lines.push(`MCP bridge (HTTP+SSE, legacy): ${handle.url}/sse`);
   }
+  if (handle.options.config) {
+    const names = handle.servers();
+    lines.push(`MCP servers from ${handle.options.config} (list: ${handle.url}/servers):`);
+    if (names.length === 0) lines.push("  none to bridge yet (the file is watched)");
+    const width = Math.max(0, ...names.map((name) => name.length));
+    for (const name of names) {
+      const mcp = `${handle.url}/servers/${name}/mcp`;
+      lines.push(`  ${name.padEnd(width)}  ${mcp.padEnd(handle.url.length + width + 13)}  ${handle.url}/servers/${name}/sse`);
+    }
+  }
   return [...lines, ...authLines(handle)];
 }
 

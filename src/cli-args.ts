@@ -1,7 +1,7 @@
 /**
  * The flag schema (citty) and the one conversion from parsed flags to ProxyOptions.
  * `--sse` is special: everything after it is the child's argv, its own flags included,
- * so it is cut off before citty sees the rest.
+ * so it is cut off before citty sees the rest (`--config FILE` therefore goes before `--sse`).
  */
 import type { ArgsDef, ParsedArgs } from "citty";
 import { OptionsError } from "./errors.ts";
@@ -22,6 +22,17 @@ export const args = {
     type: "string",
     description: "Bridge this stdio MCP server to HTTP; everything after --sse is its command line",
     valueHint: "CMD ARGS…",
+  },
+  config: {
+    type: "string",
+    description: "Bridge every local server of this Claude-style config file at /servers/<name>/mcp and /servers/<name>/sse (watched; put it before --sse)",
+    valueHint: "FILE",
+  },
+  "init-timeout": {
+    type: "string",
+    description: "Seconds a new session's MCP server may take to answer initialize before the client gets an error",
+    default: "60",
+    valueHint: "SECONDS",
   },
   "connect-timeout": { type: "string", description: "Seconds to wait for an upstream connection", default: "30", valueHint: "SECONDS" },
   "response-timeout": {
@@ -54,7 +65,7 @@ export const args = {
   "max-sessions": { type: "string", description: "Most MCP sessions (child processes) at once", default: "64", valueHint: "N" },
   "allow-host": {
     type: "string",
-    description: "Also accept this Host header (name or name:port) on /mcp, /sse and /messages; repeatable",
+    description: "Also accept this Host header (name or name:port) on the bridge routes (/mcp, /sse, /messages, /servers/…); repeatable",
     valueHint: "HOST",
   },
   "allow-origin": {
@@ -104,6 +115,7 @@ export const examples = [
   "mcp-proxy                                  # proxy on 127.0.0.1:28080",
   "mcp-proxy -p 9000                          # another port",
   "mcp-proxy --sse npx -y @modelcontextprotocol/server-everything",
+  "mcp-proxy --config claude_desktop_config.json   # each local server at /servers/<name>/mcp",
   "HTTPS_PROXY=http://127.0.0.1:28080 curl https://example.com/",
   "mcp-proxy --host 0.0.0.0 --allow-client 172.17.0.0/16 --sse …   # Docker containers, with the token",
   "mcp-proxy token                            # print the token clients send",
@@ -161,6 +173,8 @@ export function toOptions(parsed: CliArgs, sse: string[] | undefined, own?: stri
     port: parsePort(parsed.port),
     host: parsed.host,
     sse,
+    config: parsed.config,
+    initTimeoutMs: parseSeconds("--init-timeout", parsed["init-timeout"]),
     connectTimeoutMs: parseSeconds("--connect-timeout", parsed["connect-timeout"]),
     responseTimeoutMs: parseSeconds("--response-timeout", parsed["response-timeout"]),
     keepaliveMs: parseSeconds("--keepalive", parsed.keepalive),

@@ -16,6 +16,14 @@ export interface ProxyOptions {
   host?: string;
   /** The stdio MCP server to bridge, as an argv array (never run through a shell). @default undefined (bridge off) */
   sse?: string[];
+  /**
+   * A Claude-style config file (`{"mcpServers": {…}}`) whose local servers are bridged at
+   * /servers/<name>/mcp and /servers/<name>/sse; it is watched and reloaded on change.
+   * @default undefined (no named servers)
+   */
+  config?: string;
+  /** How long a new session's server may take to answer initialize before the session ends with an error. @default 60_000 */
+  initTimeoutMs?: number;
   /** How long an upstream TCP connect may take before the client gets 504. @default 30_000 */
   connectTimeoutMs?: number;
   /** How long a client may take to send its request head before the connection is closed. @default 10_000 */
@@ -84,6 +92,8 @@ export interface ResolvedOptions {
   port: number;
   host: string;
   sse: string[] | undefined;
+  config: string | undefined;
+  initTimeoutMs: number;
   connectTimeoutMs: number;
   headerTimeoutMs: number;
   responseTimeoutMs: number;
@@ -158,10 +168,13 @@ export function resolveOptions(options: ProxyOptions = {}): ResolvedOptions {
         "or limit who may connect with --allow-client CIDR, or pass --open-proxy if that is really what you want.",
     );
   }
+  if (options.config !== undefined && options.config.trim() === "") throw new OptionsError("--config needs a file name");
   return {
     port,
     host,
     sse: options.sse,
+    config: options.config,
+    initTimeoutMs: positiveMs("init timeout", options.initTimeoutMs ?? 60_000),
     connectTimeoutMs: positiveMs("connect timeout", options.connectTimeoutMs ?? 30_000),
     headerTimeoutMs: positiveMs("header timeout", options.headerTimeoutMs ?? 10_000),
     responseTimeoutMs: positiveMs("response timeout", options.responseTimeoutMs ?? 120_000),

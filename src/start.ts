@@ -24,6 +24,8 @@ export interface ProxyHandle extends AsyncDisposable {
   options: ResolvedOptions;
   /** Open client and upstream connections. */
   openConnections(): number;
+  /** The names bridged from --config now (empty without it). */
+  servers(): string[];
   close(): Promise<void>;
 }
 
@@ -103,6 +105,7 @@ export async function start(input: ProxyOptions = {}): Promise<ProxyHandle> {
     port: listener.port,
     options,
     openConnections: () => registry.size,
+    servers: () => app.servers?.names() ?? [],
     close,
     [Symbol.asyncDispose]: close,
   };

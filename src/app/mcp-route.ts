@@ -8,10 +8,10 @@
  *   DELETE ─▶ child stopped ─▶ 204, then 404
  *   no session header ─▶ 400 · unknown or ended session ─▶ 404 (clients re-initialize on 404)
  */
-import { JsonRpcHttpError } from "../errors.ts";
+import { HttpError, JsonRpcHttpError } from "../errors.ts";
 import { parseBody, type Incoming } from "../mcp/incoming.ts";
 import { INVALID_REQUEST, SESSION_NOT_FOUND, SERVER_ERROR, isInitialize } from "../mcp/jsonrpc.ts";
-import type { Sessions } from "../mcp/sessions.ts";
+import type { SessionTable } from "../mcp/sessions.ts";
 import type { SseSink } from "../mcp/sse-sink.ts";
 import { StreamableSession } from "../mcp/streamable-session.ts";
 import { readBody } from "./body.ts";
@@ -30,7 +30,7 @@ export interface McpRouteOptions {
   jsonResponse: boolean;
 }
 
-export function handleMcp(req: Request, sessions: Sessions, options: McpRouteOptions): Promise<Response> | Response {
+export function handleMcp(req: Request, sessions: SessionTable, options: McpRouteOptions): Promise<Response> | Response {
   switch (req.method) {
     case "POST":
       return handlePost(req, sessions, options);
@@ -43,7 +43,7 @@ export function handleMcp(req: Request, sessions: Sessions, options: McpRouteOpt
   }
 }
 
-async function handlePost(req: Request, sessions: Sessions, options: McpRouteOptions): Promise<Response> {
+async function handlePost(req: Request, sessions: SessionTable, options: McpRouteOptions): Promise<Response> {
   checkPostAccept(req.headers.get("accept"));
   checkContentType(req.headers.get("content-type"));
   const headerVersion = checkProtocolVersion(req.headers.get("mcp-protocol-version"));
@@ -54,7 +54,7 @@ async function handlePost(req: Request, sessions: Sessions, options: McpRouteOpt
     if (batch) throw new JsonRpcHttpError(400, "Invalid Request: initialize must not be part of a batch", INVALID_REQUEST);
     if (sessionId !== null) throw new JsonRpcHttpError(400, "Bad Request: initialize must be sent without Mcp-Session-Id (this session is already initialized)");
     if (incoming[0]!.kind !== "request") throw new JsonRpcHttpError(400, "Invalid Request: initialize must be a request", INVALID_REQUEST);
-    const session = sessions.openStreamable();
+    const session = open(sessions);
     // No priming on initialize: the client learns the version from this very answer.
     return answer(req, session, incoming, false, options.jsonResponse);
   }
@@ -90,7 +90,7 @@ function answer(
   return session.stream(incoming, prime).then((sink) => eventStream(req, sink, headers));
 }
 
-async function handleGet(req: Request, sessions: Sessions): Promise<Response> {
+async function handleGet(req: Request, sessions: SessionTable): Promise<Response> {
   checkGetAccept(req.headers.get("accept"));
   const headerVersion = checkProtocolVersion(req.headers.get("mcp-protocol-version"));
   const session = find(sessions, req.headers.get("mcp-session-id"));
@@ -100,7 +100,7 @@ async function handleGet(req: Request, sessions: Sessions): Promise<Response> {
   return eventStream(req, sink, { "Mcp-Session-Id": session.id });
 }
 
-function handleDelete(req: Request, sessions: Sessions): Response {
+function handleDelete(req: Request, sessions: SessionTable): Response {
   checkProtocolVersion(req.headers.get("mcp-protocol-version"));
   const session = find(sessions, req.headers.get("mcp-session-id"));
   // The session leaves the table at once (so the next request gets 404); the child's stop
@@ -109,7 +109,17 @@ function handleDelete(req: Request, sessions: Sessions): Response {
   return new Response(null, { status: 204 });
 }
 
-function find(sessions: Sessions, id: string | null): StreamableSession {
+/** A new session; its refusals (503 full, 502 cannot start, 404 server gone) as JSON-RPC errors, which clients show. */
+function open(sessions: SessionTable): StreamableSession {
+  try {
+    return sessions.openStreamable();
+  } catch (error) {
+    if (error instanceof HttpError && !(error instanceof JsonRpcHttpError)) throw new JsonRpcHttpError(error.status, error.message);
+    throw error;
+  }
+}
+
+function find(sessions: SessionTable, id: string | null): StreamableSession {
   if (id === null) throw new JsonRpcHttpError(400, "Bad Request: Mcp-Session-Id header is required", SERVER_ERROR);
   const session = sessions.get(id);
   if (!(session instanceof StreamableSession)) throw new JsonRpcHttpError(404, "Session not found", SESSION_NOT_FOUND);

@@ -12,10 +12,10 @@
 import { HttpError } from "../errors.ts";
 import { isObject, oneLine } from "../mcp/jsonrpc.ts";
 import { SseSession } from "../mcp/sse-session.ts";
-import type { Sessions } from "../mcp/sessions.ts";
+import type { SessionTable } from "../mcp/sessions.ts";
 import { readBody } from "./body.ts";
 
-export async function handleMessages(req: Request, sessions: Sessions, maxBodyBytes: number): Promise<Response> {
+export async function handleMessages(req: Request, sessions: SessionTable, maxBodyBytes: number): Promise<Response> {
   const params = new URL(req.url).searchParams;
   // Our endpoint says session_id (as the Python SDK does); the TS SDK's own servers say sessionId.
   const id = params.get("session_id") ?? params.get("sessionId");
@@ -27,15 +27,15 @@ export async function handleMessages(req: Request, sessions: Sessions, maxBodyBy
   const body = await readBody(req, maxBodyBytes);
   const lines = toLines(body);
   try {
-    for (const line of lines) await session.send(line);
+    for (const { line, message } of lines) await session.send(line, message);
   } catch {
     throw new HttpError(404, "session ended");
   }
   return new Response("Accepted\n", { status: 202, headers: { "Content-Type": "text/plain; charset=utf-8" } });
 }
 
-/** One stdin line per message. */
-export function toLines(body: string): string[] {
+/** One stdin line per message, with the value it parses to. */
+export function toLines(body: string): { line: string; message: unknown }[] {
   let value: unknown;
   try {
     value = JSON.parse(body);
@@ -44,8 +44,8 @@ export function toLines(body: string): string[] {
   }
   if (Array.isArray(value)) {
     if (value.length === 0 || !value.every(isObject)) throw new HttpError(400, "a batch must be a non-empty array of JSON-RPC messages");
-    return value.map((message) => JSON.stringify(message));
+    return value.map((message) => ({ line: JSON.stringify(message), message }));
   }
   if (!isObject(value)) throw new HttpError(400, "request body must be a JSON-RPC message (a JSON object)");
-  return [oneLine(body)];
+  return [{ line: oneLine(body), message: value }];
 }

@@ -5,9 +5,9 @@
  *              first event `endpoint` → /messages?session_id=<uuid>, then the child's messages
  *   client hangs up (stream cancel or request abort) ─▶ session.close()
  */
-import type { Sessions } from "../mcp/sessions.ts";
+import type { SessionTable } from "../mcp/sessions.ts";
 
-export function handleSse(req: Request, sessions: Sessions): Response {
+export function handleSse(req: Request, sessions: SessionTable): Response {
   const session = sessions.openSse();
   // Two signals for one fact: Bun reports a hang-up through either, depending on timing.
   req.signal.addEventListener("abort", () => session.sink.abort(), { once: true });

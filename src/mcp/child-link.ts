@@ -6,17 +6,25 @@
  *   child stdout ─▶ LineReader ─▶ onLine(line)   (awaiting backpressure() between chunks)
  *   send(line)   ─▶ child stdin
  *   child exits, closes stdout, or writes a line over the cap ─▶ onEnd(reason)
+ *   first client message (initialize) unanswered for initTimeoutMs ─▶ onEnd(reason), logged as an error
  *   stop(): child.stop() (end → TERM → KILL), then up to FLUSH_GRACE_MS for stdout to drain
  */
 import type { Logger } from "../log.ts";
 import { endReason, type BridgeStats } from "../status/bridge-stats.ts";
 import { Child } from "./child.ts";
+import { isObject, kindOf } from "./jsonrpc.ts";
 import { LineReader, LineTooLongError, type JsonLine } from "./line-reader.ts";
 
 export interface LinkConfig {
   argv: string[];
   env: Record<string, string | undefined>;
+  /** The child's working folder; undefined is mcp-proxy's own. */
+  cwd?: string;
   killTimeoutMs: number;
+  /** How long the child may take to answer the first request (initialize) before the session ends. */
+  initTimeoutMs: number;
+  /** Path prefix of this bridge's routes: "" for /mcp and /sse, "/servers/<name>" for a named server. */
+  basePath: string;
   /** Longest stdout line forwarded; a longer one ends the session. */
   maxLineBytes: number;
   log: Logger;
@@ -56,6 +64,9 @@ export class ChildLink {
   private readonly pumped: Promise<void>;
   private stopped = false;
   private ended = false;
+  /** Armed by the first message in, cleared by the first response out (see send()). */
+  private initTimer: Timer | undefined;
+  private answered = false;
   messagesIn = 0;
   messagesOut = 0;
 
@@ -70,13 +81,14 @@ export class ChildLink {
     this.child = new Child({
       argv: config.argv,
       env: config.env,
+      cwd: config.cwd,
       killTimeoutMs: config.killTimeoutMs,
       onStderrLine: (line) => this.log.debug(`session ${id} stderr: ${line}`),
     });
     this.pumped = this.pump();
     void this.child.exited.then(() => this.end("child exited"));
     config.stats?.started();
-    this.log.info(`session ${id} opened: pid ${this.child.pid} on ${route} (${config.argv.join(" ")})`);
+    this.log.info(`session ${id} opened: pid ${this.child.pid} on ${config.basePath}${route} (${config.argv.join(" ")})`);
   }
 
   info(): LinkInfo {
@@ -90,6 +102,9 @@ export class ChildLink {
 
   /** Writes one JSON-RPC message (already a single line) to the child's stdin. */
   send(line: string): Promise<void> {
+    // A client's first message is initialize (MCP lifecycle): a server that never answers it
+    // (hung at start, waiting on a prompt) would otherwise hold the client until its own timeout.
+    if (this.messagesIn === 0 && !this.answered) this.armInitTimer();
     this.messagesIn++;
     this.lastActivity = Date.now();
     if (this.log.level >= 4) this.log.debug(`session ${this.id} client→child: ${line.length} bytes`);
@@ -98,6 +113,7 @@ export class ChildLink {
 
   /** Stops the child, then lets what it wrote before exiting reach onLine, but never waits forever. */
   async stop(): Promise<void> {
+    clearTimeout(this.initTimer);
     await this.child.stop();
     await Promise.race([this.pumped, Bun.sleep(FLUSH_GRACE_MS)]);
     this.stopped = true;
@@ -118,13 +134,26 @@ export class ChildLink {
       `session ${this.id} closed (${reason}) after ${seconds} s: pid ${this.child.pid}, ${this.messagesIn} messages in, ${this.messagesOut} out, ${exit}`,
     );
     // Only a child that ended on its own has something to explain; our SIGTERM is not news.
-    if (reason === "child exited" || reason === "child closed stdout") {
+    if (reason.startsWith("child ")) {
       const tail = this.child.stderrTail();
+      // One that never answered at all is a broken server (a bad argument, a missing key): an error.
+      if (!this.answered) this.log.error(`session ${this.id}: the server exited before answering initialize (${exit})`);
       if (tail.length > 0) this.log.info(`session ${this.id} last stderr lines:\n  ${tail.join("\n  ")}`);
     }
   }
 
+  private armInitTimer(): void {
+    const ms = this.config.initTimeoutMs;
+    this.initTimer = setTimeout(() => {
+      if (this.answered || this.ended) return;
+      const reason = `no answer to initialize within ${ms / 1000} s`;
+      this.log.error(`session ${this.id}: ${reason}; ending the session`);
+      this.end(reason);
+    }, ms);
+  }
+
   private end(reason: string): void {
+    clearTimeout(this.initTimer);
     if (this.ended) return;
     this.ended = true;
     this.handlers.onEnd(reason);
@@ -156,6 +185,10 @@ export class ChildLink {
   }
 
   private deliver(line: JsonLine): void {
+    if (!this.answered && isObject(line.message) && kindOf(line.message) === "response") {
+      this.answered = true;
+      clearTimeout(this.initTimer);
+    }
     this.messagesOut++;
     this.lastActivity = Date.now();
     this.handlers.onLine(line);

@@ -23,6 +23,8 @@ import { groupWatchdog, type GroupWatchdog } from "./group-watchdog.ts";
 export interface ChildOptions {
   argv: string[];
   env: Record<string, string | undefined>;
+  /** Working folder; undefined is mcp-proxy's own. */
+  cwd?: string;
   /** How long the group has to exit after SIGTERM before SIGKILL. */
   killTimeoutMs: number;
   /** Every stderr line (capped in length), as it arrives. */
@@ -59,6 +61,7 @@ export class Child {
     try {
       this.proc = Bun.spawn(options.argv, {
         env: options.env,
+        ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
         stdin: "pipe",
         stdout: "pipe",
         stderr: "pipe",

@@ -1,17 +1,38 @@
 /**
- * Every live bridge session by id, /sse and /mcp alike: the owner that opens them within one
- * --max-sessions budget, finds them for later requests, and stops them all on shutdown.
+ * Every live session of one bridged server by id, /sse and /mcp alike: the owner that opens
+ * them within its limits, finds them for later requests, and stops them all on shutdown.
+ *
+ *   open ─▶ 503 past the shared budget (--max-sessions, every server together)
+ *        ─▶ 503 past this server's own maxSessions ─▶ spawn (502 when it cannot start)
  */
 import { randomUUID } from "node:crypto";
 import { HttpError } from "../errors.ts";
 import { SpawnError } from "./child.ts";
-import { SseSession } from "./sse-session.ts";
+import { SseSession, type SseSessionConfig } from "./sse-session.ts";
 import { StreamableSession, type StreamableConfig } from "./streamable-session.ts";
 
 export type BridgeSession = SseSession | StreamableSession;
 
-export interface SessionsConfig extends StreamableConfig {
+export interface SessionsConfig extends StreamableConfig, SseSessionConfig {
+  /** This server's own limit. */
   maxSessions: number;
+  /** The limit every server shares (--max-sessions); a Sessions of its own when omitted. */
+  budget?: SessionBudget;
+  /** A named server's name, for error messages; undefined for the --sse bridge. */
+  name?: string;
+}
+
+/** The lookups the routes need: the current Sessions of a server, or a view over several. */
+export interface SessionTable {
+  get(id: string): BridgeSession | undefined;
+  openSse(): SseSession;
+  openStreamable(): StreamableSession;
+}
+
+/** Sessions open across every bridged server, against --max-sessions. */
+export class SessionBudget {
+  used = 0;
+  constructor(readonly limit: number) {}
 }
 
 export class Sessions {
@@ -19,11 +40,19 @@ export class Sessions {
   /** Sessions that left the map but whose child may still be stopping: shutdown waits for them. */
   private readonly stopping = new Set<Promise<void>>();
   private shuttingDown = false;
+  private readonly budget: SessionBudget;
 
-  constructor(private readonly config: SessionsConfig) {}
+  constructor(private readonly config: SessionsConfig) {
+    this.budget = config.budget ?? new SessionBudget(config.maxSessions);
+  }
 
   get size(): number {
     return this.live.size;
+  }
+
+  /** No session left, and no child still stopping. */
+  get drained(): boolean {
+    return this.live.size === 0 && this.stopping.size === 0;
   }
 
   get(id: string): BridgeSession | undefined {
@@ -53,8 +82,12 @@ export class Sessions {
 
   private open<T extends BridgeSession>(create: (id: string, onClose: (session: BridgeSession) => void) => T): T {
     if (this.shuttingDown) throw new HttpError(503, "mcp-proxy is shutting down");
+    if (this.budget.used >= this.budget.limit) {
+      throw new HttpError(503, `too many sessions: the limit is ${this.budget.limit} (--max-sessions)`);
+    }
     if (this.live.size >= this.config.maxSessions) {
-      throw new HttpError(503, `too many sessions: the limit is ${this.config.maxSessions} (--max-sessions)`);
+      const what = this.config.name === undefined ? "(--max-sessions)" : `for server "${this.config.name}" (its maxSessions)`;
+      throw new HttpError(503, `too many sessions: the limit is ${this.config.maxSessions} ${what}`);
     }
     let session: T;
     try {
@@ -62,16 +95,22 @@ export class Sessions {
       session = create(randomUUID(), (closed) => this.forget(closed));
     } catch (error) {
       if (!(error instanceof SpawnError)) throw error;
-      const message = `could not start the MCP server "${this.config.argv[0]}": ${error.message}`;
-      this.config.log.error(message);
+      const command = this.config.argv[0];
+      const message =
+        this.config.name === undefined
+          ? `could not start the MCP server "${command}": ${error.message}`
+          : `server "${this.config.name}": spawn ${command} ${error.code} (${error.message})`;
+      // A named server's logger is tagged with its name already.
+      this.config.log.error(this.config.name === undefined ? message : `spawn ${command} ${error.code} (${error.message})`);
       throw new HttpError(502, message);
     }
     this.live.set(session.id, session);
+    this.budget.used++;
     return session;
   }
 
   private forget(session: BridgeSession): void {
-    this.live.delete(session.id);
+    if (this.live.delete(session.id)) this.budget.used--;
     // onClose is the first step of close(), called before close() has stored its promise;
     // one microtask later, close() returns that same promise instead of starting again.
     queueMicrotask(() => {

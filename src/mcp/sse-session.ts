@@ -4,11 +4,16 @@
  *
  *   child stdout ─▶ ChildLink ─▶ `event: message` ─▶ SseSink (with backpressure)
  *   POST /messages body ─▶ send() ─▶ child stdin
+ *   the session ends (child gone, no answer to initialize) with requests unanswered
+ *     ─▶ one JSON-RPC error (-32603) per request, then the stream ends
  *
+ * Those errors are what lets a client fail at once: the SDK's SSEClientTransport treats a
+ * closed stream as a dropped connection and reconnects, leaving its request to time out.
  * Every way a session ends (client gone, child gone, stdout line over the cap, shutdown) runs
  * close(), which is idempotent: forget the session, stop the child, end the stream, log once.
  */
 import { ChildLink, type LinkConfig, type LinkInfo } from "./child-link.ts";
+import { INTERNAL_ERROR, errorLine, idKey, isObject, kindOf } from "./jsonrpc.ts";
 import { SseSink } from "./sse-sink.ts";
 import { endpointEvent, messageEvent } from "./sse-writer.ts";
 
@@ -20,6 +25,8 @@ export class SseSession {
   readonly sink: SseSink;
   private readonly link: ChildLink;
   private closing: Promise<void> | undefined;
+  /** Ids (as keys) of client requests the child has not answered yet. */
+  private readonly pending = new Set<string>();
 
   /** Spawns the child (throws SpawnError); `onClose` runs as soon as the session starts closing. */
   constructor(
@@ -30,12 +37,15 @@ export class SseSession {
     // The child first: if it cannot start, no sink (and no keep-alive timer) exists to leak.
     // Its callbacks all run later, from promises, by which time the sink is set.
     this.link = new ChildLink(id, "/sse", config, {
-      onLine: (line) => void this.sink.send(messageEvent(line.text)),
+      onLine: (line) => {
+        if (this.pending.size > 0 && isObject(line.message) && kindOf(line.message) === "response") this.pending.delete(idKey(line.message.id));
+        void this.sink.send(messageEvent(line.text));
+      },
       onEnd: (reason) => void this.close(reason),
       backpressure: () => this.sink.ready(),
     });
     this.sink = new SseSink({ keepaliveMs: config.keepaliveMs, onGone: () => void this.close("client disconnected") });
-    this.sink.send(endpointEvent(`/messages?session_id=${id}`));
+    this.sink.send(endpointEvent(`${config.basePath}/messages?session_id=${id}`));
   }
 
   get pid(): number {
@@ -50,9 +60,10 @@ export class SseSession {
     return this.sink.stream;
   }
 
-  /** Writes one JSON-RPC message (already a single line) to the child's stdin. */
-  async send(line: string): Promise<void> {
+  /** Writes one JSON-RPC message (already a single line; `message` is its value) to the child's stdin. */
+  async send(line: string, message: unknown): Promise<void> {
     if (this.closing) throw new Error("session is closed");
+    if (isObject(message) && kindOf(message) === "request") this.pending.add(idKey(message.id));
     await this.link.send(line);
   }
 
@@ -63,6 +74,8 @@ export class SseSession {
   private async shutdown(reason: string): Promise<void> {
     this.onClose(this);
     await this.link.stop();
+    const why = reason.startsWith("child ") ? "the MCP server exited" : `the session ended (${reason})`;
+    for (const key of this.pending) this.sink.send(messageEvent(errorLine(key, INTERNAL_ERROR, `${why} before answering`)));
     this.sink.end();
     this.link.logClosed(reason);
   }

@@ -100,7 +100,7 @@ export class StreamableSession {
     const flow = this.register(incoming, false);
     // The child gets the request first, and the response is set up while it works: its answer
     // cannot be read before this function yields.
-    const written = this.write(incoming);
+    const written = this.writeRequests(incoming);
     const sink = this.attach(flow);
     const started = sink.hold(streamOpening(flow.no, this.events.lastSeq, prime), OPENING_WAIT_MS);
     await written;
@@ -111,7 +111,7 @@ export class StreamableSession {
   /** Requests, --json-response: their responses as JSON lines, once all have arrived. */
   async collect(incoming: Incoming[]): Promise<string[]> {
     const flow = this.register(incoming, true);
-    const written = this.write(incoming);
+    const written = this.writeRequests(incoming);
     const answered = new Promise<string[]>((done) => (flow.json = { lines: [], done }));
     await written;
     return answered;
@@ -153,7 +153,7 @@ export class StreamableSession {
     this.onClose(this);
     await this.link.stop();
     // Whatever is unanswered now never will be: every waiting client gets an error (-32603).
-    const why = reason === "child exited" || reason === "child closed stdout" ? "the MCP server exited" : `the session ended (${reason})`;
+    const why = reason.startsWith("child ") ? "the MCP server exited" : `the session ended (${reason})`;
     for (const { flow, key, last } of this.router.abandon()) this.answer(flow, errorLine(key, INTERNAL_ERROR, `${why} before answering`), last);
     for (const flow of this.flows.values()) flow.sink?.end();
     this.link.logClosed(reason);
@@ -165,6 +165,19 @@ export class StreamableSession {
     this.flows.set(flow.no, flow);
     this.idle.touch();
     return flow;
+  }
+
+  /**
+   * Requests whose flow is registered: if the child cannot take them (it exited right after
+   * starting, say), the session ends and shutdown() answers each with -32603, on the response
+   * the client is already waiting for, instead of a 404 for a session it was just given.
+   */
+  private async writeRequests(incoming: Incoming[]): Promise<void> {
+    try {
+      await this.write(incoming);
+    } catch {
+      void this.close("child closed stdin");
+    }
   }
 
   private async write(incoming: Incoming[]): Promise<void> {

@@ -1,5 +1,5 @@
 /** What the status routes read from: the proxy's bookkeeping and every bridged server's. */
-import type { Sessions } from "../mcp/sessions.ts";
+import type { BridgeSession } from "../mcp/sessions.ts";
 import type { BridgeStats } from "./bridge-stats.ts";
 import type { Traffic } from "./traffic.ts";
 
@@ -9,7 +9,8 @@ export interface BridgedServer {
   command: string[];
   /** Paths of its endpoints on our port. */
   routes: { mcp: string; sse: string };
-  sessions: Sessions;
+  /** Its live sessions (a named server's include those of a definition it replaced). */
+  sessions: { list(): BridgeSession[] };
   stats: BridgeStats;
 }
 

@@ -65,6 +65,14 @@ describe("bridge options", () => {
     expect(() => parseCount("--max-sessions", text)).toThrow(OptionsError);
   });
 
+  test("read --config and --init-timeout; a --config after --sse belongs to the child", () => {
+    expect(cli(["--config", "servers.json", "--init-timeout", "2.5"])).toMatchObject({ config: "servers.json", initTimeoutMs: 2500 });
+    expect(resolveOptions({})).toMatchObject({ config: undefined, initTimeoutMs: 60_000 });
+    expect(cli(["--sse", "server", "--config", "x.json"])).toMatchObject({ config: undefined, sse: ["server", "--config", "x.json"] });
+    expect(() => cli(["--init-timeout", "0"])).toThrow(OptionsError);
+    expect(() => resolveOptions({ config: " " })).toThrow(OptionsError);
+  });
+
   test("refuses non-positive limits given to start() directly", () => {
     expect(() => resolveOptions({ maxSessions: 0 })).toThrow(OptionsError);
     expect(() => resolveOptions({ killTimeoutMs: -1 })).toThrow(OptionsError);

@@ -1,18 +1,22 @@
 import { describe, expect, test } from "bun:test";
 import { HttpError } from "../../src/errors.ts";
 import { createLogger } from "../../src/log.ts";
-import { Sessions } from "../../src/mcp/sessions.ts";
+import { SessionBudget, Sessions } from "../../src/mcp/sessions.ts";
 import { processGone } from "../helpers/mcp-children.ts";
 import { echoServer } from "../helpers/mcp-servers.ts";
+import { waitFor } from "../helpers/wait.ts";
 
-function sessions(argv: string[], maxSessions = 4) {
+function sessions(argv: string[], maxSessions = 4, budget?: SessionBudget) {
   const logs: string[] = [];
   const table = new Sessions({
+    budget,
     argv,
     env: process.env,
     keepaliveMs: 15_000,
     idleMs: 60_000,
     killTimeoutMs: 1000,
+    initTimeoutMs: 60_000,
+    basePath: "",
     maxLineBytes: 1024 * 1024,
     maxSessions,
     log: createLogger("verbose", (line) => void logs.push(line)),
@@ -61,5 +65,22 @@ describe("Sessions", () => {
     expect(statusOf(() => table.openSse())).toBe(503);
     await closing;
     expect(pids.every(processGone)).toBe(true);
+  });
+
+  test("servers sharing one budget are refused together past it, and a closed session frees its place", async () => {
+    const budget = new SessionBudget(2);
+    const a = sessions(echoServer(), 4, budget).table;
+    const b = sessions(echoServer(), 4, budget).table;
+    const first = a.openSse();
+    b.openStreamable();
+    expect(statusOf(() => a.openSse())).toBe(503);
+    expect(statusOf(() => b.openSse())).toBe(503);
+    expect(a.drained).toBe(false);
+    await first.close("test");
+    expect(budget.used).toBe(1);
+    await waitFor(() => a.drained, 2000, "the closed session's stop to be settled");
+    b.openSse();
+    await Promise.all([a.closeAll(), b.closeAll()]);
+    expect(budget.used).toBe(0);
   });
 });
