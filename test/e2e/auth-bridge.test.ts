@@ -11,6 +11,7 @@ import { startMcpRemote } from "../helpers/mcp-remote.ts";
 import { echoServer } from "../helpers/mcp-servers.ts";
 import { startTestProxy } from "../helpers/proxy.ts";
 import { rawConnect } from "../helpers/raw-client.ts";
+import { serversFile } from "../helpers/servers-file.ts";
 import { proxyEnv, runClient } from "../helpers/run-client.ts";
 
 const TOKEN = "bridge-token-0123456789abcdef";
@@ -44,6 +45,19 @@ describe("bridge bearer token (--auth always)", () => {
     expect(await echoed(client, "over sse")).toContain("over sse");
     const refused = await sdkClient(new SSEClientTransport(new URL(`${proxy.url}/sse`))).then(() => undefined, (e: unknown) => e);
     expect((refused as { code?: number }).code).toBe(401);
+  });
+
+  test("every /servers route of --config asks for the token too: 401 without it, the tools with it", async () => {
+    using file = serversFile({ echo: { command: echoServer()[0], args: echoServer().slice(1) } });
+    await using proxy = await startTestProxy({ auth: "always", token: TOKEN, config: file.path });
+    for (const path of ["/servers", "/servers/echo/mcp", "/servers/echo/sse", "/servers/echo/messages?session_id=x"]) {
+      const res = await fetch(`${proxy.url}${path}`, { method: path.includes("messages") ? "POST" : "GET" });
+      expect([path, res.status]).toEqual([path, 401]);
+      await res.arrayBuffer();
+    }
+    expect((await fetch(`${proxy.url}/servers`, { headers: bearer })).status).toBe(200);
+    await using client = await sdkClient(new StreamableHTTPClientTransport(new URL(`${proxy.url}/servers/echo/mcp`), { requestInit: { headers: bearer } }));
+    expect(await echoed(client, "named")).toContain("named");
   });
 
   test("mcp-remote --header Authorization:Bearer reaches the tools over /mcp", async () => {

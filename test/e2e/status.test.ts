@@ -14,6 +14,7 @@ import { echoServer } from "../helpers/mcp-servers.ts";
 import { startTestProxy, type TestProxy } from "../helpers/proxy.ts";
 import { rawConnect } from "../helpers/raw-client.ts";
 import { startTcpTarget } from "../helpers/tcp-target.ts";
+import { connectClient, serversFile } from "../helpers/servers-file.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 const status = async (proxy: TestProxy) => (await (await fetch(`${proxy.url}/status.json`)).json()) as StatusSnapshot;
@@ -119,6 +120,22 @@ describe("/status.json", () => {
     } finally {
       await client.close();
     }
+  });
+
+  test("lists every named server of --config beside the --sse one, each with its own sessions", async () => {
+    using file = serversFile({ alpha: { command: echoServer()[0], args: echoServer().slice(1) }, beta: { command: echoServer()[0], args: echoServer().slice(1) } });
+    await using proxy = await startTestProxy({ sse: echoServer(), config: file.path });
+    await using client = await connectClient(`${proxy.url}/servers/beta/sse`);
+    await client.ping();
+    const servers = (await status(proxy)).bridge.servers;
+    expect(servers.map((server) => [server.name, server.routes.mcp, server.sessions.length])).toEqual([
+      ["default", "/mcp", 0],
+      ["alpha", "/servers/alpha/mcp", 0],
+      ["beta", "/servers/beta/mcp", 1],
+    ]);
+    expect(servers[2]!.sessions[0]!.transport).toBe("/sse");
+    const metricsText = await (await fetch(`${proxy.url}/metrics`)).text();
+    expect(metricsText).toContain('mcp_proxy_bridge_sessions{server="beta",transport="/sse"} 1');
   });
 
   test("switched off (the benchmark's A/B), the proxy works and records nothing", async () => {
