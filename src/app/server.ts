@@ -10,6 +10,7 @@ import { HttpError, JsonRpcHttpError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { Sessions } from "../mcp/sessions.ts";
 import type { ResolvedOptions } from "../options.ts";
+import { NAME, VERSION } from "../version.ts";
 import { preflightResponse, withCors } from "./cors.ts";
 import { checkGuard, type GuardPolicy } from "./guard.ts";
 import { handleMcp } from "./mcp-route.ts";
@@ -58,7 +59,8 @@ export function startApp(options: ResolvedOptions, socketPath: string, log: Logg
     unix: socketPath,
     ...noIdleTimeout,
     routes: {
-      "/healthz": { GET: () => Response.json({ status: "ok" }) },
+      // Names the program and its version, so `mcp-proxy doctor` can tell us from whatever else holds the port.
+      "/healthz": { GET: () => Response.json({ status: "ok", name: NAME, version: VERSION }) },
       "/mcp": (req) => {
         if (!sessions) throw new HttpError(400, bridgeOff);
         return bridge(req, policy, () => handleMcp(req, sessions, { maxBodyBytes: options.maxBodyBytes, jsonResponse: options.jsonResponse }));
