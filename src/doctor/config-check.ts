@@ -38,19 +38,22 @@ export function checkServers(servers: ServerEntry[], port: number): Check[] {
     const node = startsNode(server.command!);
     const problems: string[] = [];
     if (missing.length > 0) problems.push(`${missing.join(", ")} not set`);
-    const elsewhere = PROXY_URL_KEYS.filter((key) => key in env).flatMap((key) => {
+    // Keys that point elsewhere, grouped by where: "HTTP_PROXY, http_proxy point at 127.0.0.1:9000".
+    const elsewhere = new Map<string, string[]>();
+    for (const key of PROXY_URL_KEYS.filter((key) => key in env)) {
       const at = proxyAddress(env[key]);
-      if (at && loopback.has(at.host) && at.port === port) return [];
-      return [`${key} points at ${at ? `${at.host}:${at.port}` : "something that is not a URL"}, not 127.0.0.1:${port}`];
-    });
-    problems.push(...elsewhere);
+      if (at && loopback.has(at.host) && at.port === port) continue;
+      const where = at ? `${at.host}:${at.port}` : "something that is not a URL";
+      elsewhere.set(where, [...(elsewhere.get(where) ?? []), key]);
+    }
+    for (const [where, keys] of elsewhere) problems.push(`${keys.join(", ")} ${keys.length === 1 ? "points" : "point"} at ${where}, not 127.0.0.1:${port}`);
     const nodeMissing = node && env[NODE_KEY] !== "1";
     if (nodeMissing) problems.push(`started with ${server.command}, but ${NODE_KEY}=1 is not set (Node ignores the proxy variables without it)`);
     if (problems.length === 0) {
       return { ...base, status: "ok", message: `${server.name}: proxy variables point at port ${port}${node ? `, ${NODE_KEY}=1` : ""}` };
     }
     const fix =
-      elsewhere.length > 0
+      elsewhere.size > 0
         ? `${setupCommand(port, true)} (or start the proxy on the port the server uses)`
         : setupCommand(port, false);
     return { ...base, status: "fail", message: `${server.name}: ${problems.join("; ")}`, fix };

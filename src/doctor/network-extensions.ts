@@ -60,7 +60,7 @@ const group = "network-extensions";
 
 export async function checkNetworkExtensions(options: ExtensionCheckOptions): Promise<Check> {
   if (options.platform !== "darwin") {
-    return { id, group, status: "skip", message: "network extensions are a macOS matter; this check does not apply here" };
+    return { id, group, status: "skip", message: "not macOS, so this check does not apply" };
   }
   const run = await runCommand(["systemextensionsctl", "list"], options.path, options.timeoutMs);
   if (run.error !== undefined) return { id, group, status: "warn", message: `cannot list network extensions: systemextensionsctl ${run.error}` };
