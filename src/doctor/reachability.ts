@@ -64,7 +64,7 @@ function describe(result: ProbeResult): string {
 async function throughProxy(target: Target, proxy: ProxyTarget, timeoutMs: number): Promise<ProbeResult> {
   const authority = formatTarget(target);
   const result = await probe(proxy.host, proxy.port, timeoutMs, `CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`, responseComplete);
-  if (!result.ok) return { ...result, error: `proxy ${result.error}` };
+  if (!result.ok) return { ...result, error: `no proxy there (${result.error})` };
   const answer = parseAnswer(result.answer);
   if (!answer) return { ...result, ok: false, error: "the proxy did not answer HTTP" };
   if (answer.status >= 200 && answer.status < 300) return result;

@@ -22,14 +22,20 @@ export async function runCommand(argv: string[], path: string, timeoutMs: number
   } catch (error) {
     return { stdout: "", error: `could not be started: ${(error as Error).message}` };
   }
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    proc.kill("SIGKILL");
-  }, timeoutMs);
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  let timer: Timer | undefined;
+  // A grandchild may hold the pipes open after the kill, so the deadline does not wait for them.
+  const deadline = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), timeoutMs);
+  });
+  const finished = Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const outcome = await Promise.race([finished, deadline]);
   clearTimeout(timer);
-  if (timedOut) return { stdout, error: `did not finish within ${seconds(timeoutMs)}` };
+  if (outcome === "timeout") {
+    proc.kill("SIGKILL");
+    finished.catch(() => {});
+    return { stdout: "", error: `did not finish within ${seconds(timeoutMs)}` };
+  }
+  const [stdout, stderr, code] = outcome;
   if (code !== 0) {
     const why = stderr.trim().split("\n")[0] || stdout.trim().split("\n")[0] || "no output";
     return { stdout, error: `exited ${code}: ${why}` };
