@@ -3,7 +3,8 @@
  * Exit 0 when nothing is wrong, 1 when a check failed, 2 for bad flags. Changes nothing.
  */
 import { defineCommand, parseArgs, type ArgsDef } from "citty";
-import { runDoctor, doctorLines } from "../doctor/run.ts";
+import { doctorLines } from "../doctor/report.ts";
+import { runDoctor } from "../doctor/run.ts";
 import { parseTarget } from "../doctor/reachability.ts";
 import { repeated, type CliArgs } from "../cli-args.ts";
 import { VERSION } from "../version.ts";

@@ -31,6 +31,7 @@ export function probe(host: string, port: number, timeoutMs: number, request?: s
   return new Promise<ProbeResult>((resolve) => {
     let answer = "";
     let connectedMs = 0;
+    let connected = false;
     let settled = false;
     let socket: { end(): void; terminate(): void } | undefined;
     const finish = (result: Omit<ProbeResult, "answer">) => {
@@ -41,7 +42,7 @@ export function probe(host: string, port: number, timeoutMs: number, request?: s
       resolve({ ...result, answer });
     };
     const timer = setTimeout(() => {
-      const error = connectedMs && request ? `no answer within ${seconds(timeoutMs)}` : `timed out after ${seconds(timeoutMs)}`;
+      const error = connected && request ? `no answer within ${seconds(timeoutMs)}` : `timed out after ${seconds(timeoutMs)}`;
       finish({ ok: false, ms: elapsed(), error });
     }, timeoutMs);
     Bun.connect({
@@ -50,6 +51,7 @@ export function probe(host: string, port: number, timeoutMs: number, request?: s
       socket: {
         open(s) {
           socket = s;
+          connected = true;
           connectedMs = elapsed();
           if (request === undefined) finish({ ok: true, ms: connectedMs });
           else s.write(request);

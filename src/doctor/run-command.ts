@@ -1,6 +1,7 @@
 /**
  * Runs a short read-only command for doctor (`systemextensionsctl list`, `node --version`) with
- * a deadline, found on the PATH doctor was given. Never throws: a missing command, a non-zero
+ * a deadline, found on the PATH doctor was given (and given nothing else of the environment:
+ * neither command needs more, and no secret of ours reaches them). Never throws: a missing command, a non-zero
  * exit or a timeout comes back as `error` in words.
  *
  *   Bun.which(PATH) ─▶ Bun.spawn (argv, no shell) ─▶ stdout | error ("not found on PATH", "exited 1: …", "timed out …")
@@ -18,7 +19,7 @@ export async function runCommand(argv: string[], path: string, timeoutMs: number
   if (!executable) return { stdout: "", error: "not found on PATH" };
   let proc: ReturnType<typeof Bun.spawn<"ignore", "pipe", "pipe">>;
   try {
-    proc = Bun.spawn([executable, ...argv.slice(1)], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, PATH: path } });
+    proc = Bun.spawn([executable, ...argv.slice(1)], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { PATH: path } });
   } catch (error) {
     return { stdout: "", error: `could not be started: ${(error as Error).message}` };
   }

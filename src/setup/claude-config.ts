@@ -5,7 +5,7 @@
  *
  *   path ─▶ readConfigFile (bytes, mode) ─▶ parseConfig ─▶ { tree, servers: local | remote | disabled | other }
  */
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from "jsonc-parser";
 import { ConfigError } from "../errors.ts";
@@ -39,16 +39,21 @@ export interface ConfigFile {
   gid: number;
 }
 
-/** Reads the file, or throws a ConfigError that names the path and what to do. */
-export function readConfigFile(path: string): ConfigFile {
+/**
+ * Reads the file, or throws a ConfigError that names the path and what to do. A symlink (a
+ * dotfiles checkout) is followed, so the file it points at is the one edited and the link stays.
+ */
+export function readConfigFile(given: string): ConfigFile {
+  let path = given;
   try {
+    path = realpathSync(given);
     const stat = statSync(path);
     if (!stat.isFile()) throw new ConfigError(`${path} is not a file`);
     return { path, text: readFileSync(path, "utf8"), mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid };
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     const code = (error as { code?: string }).code;
-    if (code === "ENOENT") throw new ConfigError(`no config file at ${path} (is Claude Desktop installed? --config PATH names another file)`);
+    if (code === "ENOENT") throw new ConfigError(`no config file at ${given} (is Claude Desktop installed? --config PATH names another file)`);
     if (code === "EACCES") throw new ConfigError(`cannot read ${path}: permission denied`);
     throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`);
   }

@@ -14,6 +14,7 @@ import { avastOutput, noNetworkExtensionOutput } from "../fixtures/systemextensi
 import { runMcpProxy, tempHome, type TempHome } from "../helpers/home.ts";
 import { startTestProxy } from "../helpers/proxy.ts";
 import { startTcpTarget } from "../helpers/tcp-target.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 /** A config whose one Node server is set up for `port`, and a node on PATH new enough for it. */
 function setUpFor(home: TempHome, port: number): string {
@@ -50,7 +51,7 @@ describe("mcp-proxy doctor", () => {
     expect(ran.stdout).toContain("Nothing is wrong.");
     expect(ran.code).toBe(0);
     // Doctor changes nothing: it only connected, and the CONNECT reached the target.
-    expect(target.peers.length).toBe(2);
+    await waitFor(() => target.peers.length === 2, 2000, "the direct connect and the tunnelled one");
   });
 
   test("a target that refuses connections fails both ways, with a verdict and a fix, and exit 1", async () => {
@@ -165,6 +166,18 @@ describe("mcp-proxy doctor", () => {
       expect(ran.stderr).toContain(message);
     });
   }
+});
+
+describe("doctor's bounds", () => {
+  test("a program on the port that accepts and never answers is given up on within the bound", async () => {
+    using home = tempHome();
+    await using silent = startTcpTarget({ onData: () => {} });
+    const started = performance.now();
+    const report = await runDoctor({ configPath: home.configPath, port: silent.port, platform: "linux", path: home.bin, version: VERSION, timeoutMs: 300 });
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(report.checks.find((check) => check.id === "proxy.identity")!.message).toBe(`the program on 127.0.0.1:${silent.port} is not mcp-proxy: no answer within 0.3 s`);
+    expect(report.ok).toBe(false);
+  });
 });
 
 describe("doctor's network-extension check (macOS, with a fake systemextensionsctl)", () => {

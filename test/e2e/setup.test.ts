@@ -4,7 +4,7 @@
  * second runs, exact undo, kept permissions, no partial writes, and secrets never printed.
  */
 import { describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { realConfig, SECRETS } from "../fixtures/claude-configs.ts";
 import { runMcpProxy, tempHome, type Ran } from "../helpers/home.ts";
@@ -177,6 +177,17 @@ describe("mcp-proxy setup", () => {
     writeFileSync(join(xdg, "Claude", "claude_desktop_config.json"), realConfig());
     expect((await runMcpProxy(["setup"], home.env({ XDG_CONFIG_HOME: xdg }))).code).toBe(0);
     expect(servers(home.read(join(xdg, "Claude", "claude_desktop_config.json"))).filesystem.env.HTTP_PROXY).toBe(URL8);
+  });
+
+  test("a symlinked config is edited where it points, and the link stays a link", async () => {
+    using home = tempHome();
+    const real = join(home.home, "dotfiles.json");
+    writeFileSync(real, realConfig());
+    mkdirSync(join(home.home, ".config", "Claude"), { recursive: true });
+    symlinkSync(real, home.configPath);
+    expect((await runMcpProxy(["setup"], home.env())).code).toBe(0);
+    expect(lstatSync(home.configPath).isSymbolicLink()).toBe(true);
+    expect(servers(home.read(real)).filesystem.env.HTTP_PROXY).toBe(URL8);
   });
 
   test("a read-only file is refused with a clear error, even for root, and nothing is written", async () => {
