@@ -247,6 +247,17 @@ describe("mcp-proxy setup", () => {
     });
   }
 
+  test("mcp-proxy --help lists the setup and doctor subcommands, and doctor --help its flags", async () => {
+    using home = tempHome();
+    const main = await runMcpProxy(["--help"], home.env());
+    expect(main.code).toBe(0);
+    expect(main.stdout).toMatch(/COMMANDS\n\n\s+setup\s+Put Claude Desktop's MCP servers behind the proxy/);
+    expect(main.stdout).toMatch(/\n\s+doctor\s+Say what is wrong/);
+    const doctor = await runMcpProxy(["doctor", "--help"], home.env());
+    expect(doctor.code).toBe(0);
+    for (const flag of ["--config", "--port", "--target", "--json"]) expect(doctor.stdout).toContain(flag);
+  });
+
   test("setup --help lists its flags and exits 0", async () => {
     using home = tempHome();
     const ran = await runMcpProxy(["setup", "--help"], home.env());
