@@ -3,6 +3,11 @@
 # System Settings → General → Login Items. It must run in Terminal: processes that launchd
 # starts are blocked by the same security software (a Network Extension) this proxy works around.
 #
+# First time: run `mcp-proxy setup` once to put Claude Desktop's MCP servers behind this proxy
+# (with MCP_PROXY_PORT set: `mcp-proxy setup --port PORT`; `--undo` takes it back), then quit
+# and reopen Claude Desktop. When a server still cannot connect, `mcp-proxy doctor` says which
+# part fails: the proxy, a network extension, the config, Node, or the route to a host.
+#
 # Settings: environment variables, or the same names as KEY=value lines in start_proxy.env
 # beside this script (an environment variable wins over the file; # starts a comment):
 #   MCP_PROXY_PORT  port to listen on (default 28080)

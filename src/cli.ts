@@ -1,15 +1,33 @@
 #!/usr/bin/env bun
 /**
  * The command line: parse flags, call start(), wait for SIGINT/SIGTERM, close. No logic here.
- * Exit codes: 0 after a clean stop, 1 when the port cannot be bound, 2 for bad flags.
+ * A first word naming a subcommand (`setup`, `doctor`, `token`) hands the rest of argv to it instead.
+ * Exit codes: 0 after a clean stop, 1 when the port cannot be bound or a subcommand fails,
+ * 2 for bad flags.
  */
 import { defineCommand, parseArgs, renderUsage } from "citty";
 import pkg from "../package.json" with { type: "json" };
 import { bannerLines } from "./banner.ts";
 import { args, checkUnknown, examples, logLevel, splitSse, toOptions, withToken, type CliArgs } from "./cli-args.ts";
-import { ListenError, OptionsError } from "./errors.ts";
+import { ConfigError, ListenError, OptionsError } from "./errors.ts";
 import { createLogger } from "./log.ts";
 import { start } from "./start.ts";
+
+/** Subcommands: name → `(argv) → exit code`, each module loaded only when used. */
+const subcommands: Record<string, (argv: string[]) => Promise<number>> = {
+  setup: async (argv) => (await import("./commands/setup.ts")).main(argv),
+  doctor: async (argv) => (await import("./commands/doctor.ts")).main(argv),
+  token: async (argv) =>
+    (await import("./commands/token.ts")).run(argv, process.env, (text) => process.stdout.write(text), (text) => process.stderr.write(text)),
+};
+
+const commandsHelp = [
+  "COMMANDS",
+  "",
+  "   setup  Put Claude Desktop's MCP servers behind the proxy (mcp-proxy setup --help)",
+  "  doctor  Say what is wrong when a server still cannot connect (mcp-proxy doctor --help)",
+  "   token  Print the token clients send when --auth asks for one (mcp-proxy token --help)",
+];
 
 const command = defineCommand({
   meta: { name: "mcp-proxy", version: pkg.version, description: pkg.description },
@@ -28,21 +46,13 @@ function stopSignal(): Promise<string> {
   });
 }
 
-/** `mcp-proxy <name> …`: commands other than the proxy itself, loaded only when used. */
-const subcommands = {
-  token: () => import("./commands/token.ts"),
-} as const;
-
 async function main(argv: string[]): Promise<number> {
-  const name = argv[0] as keyof typeof subcommands;
-  if (Object.hasOwn(subcommands, name)) {
-    const command = await subcommands[name]();
-    return command.run(argv.slice(1), process.env, (text) => process.stdout.write(text), (text) => process.stderr.write(text));
-  }
+  const sub = argv[0] !== undefined && Object.hasOwn(subcommands, argv[0]) ? subcommands[argv[0]] : undefined;
+  if (sub) return sub(argv.slice(1));
   const [own, sse] = splitSse(argv);
   const parsed = parseArgs(own, args) as unknown as CliArgs;
   if (parsed.help) {
-    const help = `${await renderUsage(command)}\n\nEXAMPLES\n\n${examples.map((e) => `  ${e}`).join("\n")}\n`;
+    const help = `${await renderUsage(command)}\n\n${commandsHelp.join("\n")}\n\nEXAMPLES\n\n${examples.map((e) => `  ${e}`).join("\n")}\n`;
     // citty colours its usage whatever the output is: plain text for a pipe, a file or NO_COLOR.
     const plain = !process.stdout.isTTY || process.env.NO_COLOR !== undefined;
     process.stdout.write(plain ? help.replace(/\u001B\[[0-9;]*m/g, "") : help);
@@ -77,7 +87,7 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`Error: ${error.message}\n`);
       process.exit(2);
     }
-    if (error instanceof ListenError) {
+    if (error instanceof ListenError || error instanceof ConfigError) {
       process.stderr.write(`Error: ${error.message}\n`);
       process.exit(1);
     }

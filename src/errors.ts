@@ -1,6 +1,7 @@
 /**
  * Typed errors, mapped once: OptionsError (bad flags, exit 2), ListenError (bind failed,
- * exit 1), HttpError (a status a client sees), and the one errno table for upstream failures.
+ * exit 1), ConfigError (setup/doctor cannot use a file, exit 1), HttpError (a status a client
+ * sees), and the one errno table for upstream failures.
  */
 
 /** A flag or option value that cannot be used. The CLI prints it on one line and exits 2. */
@@ -17,6 +18,15 @@ export class ListenError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * A user's file that setup or doctor cannot use as it is: missing, not JSON, not of the
+ * expected shape, or not writable. The message names the path (and LINE:COLUMN where there is
+ * one). The CLI prints it on one line and exits 1; nothing was written.
+ */
+export class ConfigError extends Error {
+  override name = "ConfigError";
 }
 
 /** A failure the client sees as a short text/plain response. */

@@ -19,6 +19,7 @@ import type { Logger } from "../log.ts";
 import { SessionBudget, Sessions } from "../mcp/sessions.ts";
 import type { ResolvedOptions } from "../options.ts";
 import type { Access } from "../security/access.ts";
+import { NAME, VERSION } from "../version.ts";
 import type { NamedServers } from "../servers/named-servers.ts";
 import { startNamedServers, type NamedBridge } from "../servers/start-servers.ts";
 import { BridgeStats } from "../status/bridge-stats.ts";
@@ -140,7 +141,8 @@ export function startApp(
       unix,
       ...noIdleTimeout,
       routes: {
-        "/healthz": { GET: () => Response.json({ status: "ok" }) },
+        // Names the program and its version, so `mcp-proxy doctor` can tell us from whatever else holds the port.
+        "/healthz": { GET: () => Response.json({ status: "ok", name: NAME, version: VERSION }) },
         "/": statusRoute("page"),
         "/status.json": statusRoute("json"),
         "/metrics": statusRoute("metrics"),

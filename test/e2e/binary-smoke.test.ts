@@ -12,7 +12,9 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import pkg from "../../package.json" with { type: "json" };
 import { compile, hostTarget } from "../../scripts/build.ts";
+import { realConfig } from "../fixtures/claude-configs.ts";
 import { runCli, type CliProcess } from "../helpers/cli.ts";
+import { tempHome } from "../helpers/home.ts";
 import { descendants, processGone } from "../helpers/mcp-children.ts";
 import { everythingServer } from "../helpers/mcp-servers.ts";
 import { startTestProxy } from "../helpers/proxy.ts";
@@ -70,6 +72,23 @@ describe.skipIf(!target)(`the compiled binary (${target})`, () => {
     await using cli = runCli(["--version"], {}, binary);
     expect(await within(cli.exited, 5000, "exit")).toBe(0);
     expect(cli.stdout().trim()).toBe(pkg.version);
+  });
+
+  test("carries the setup and doctor subcommands (loaded lazily, so the bundle must include them)", async () => {
+    using home = tempHome();
+    const config = home.writeConfig(realConfig());
+    await using setup = runCli(["setup", "--config", config], home.env(), binary);
+    expect(await within(setup.exited, 10_000, "setup")).toBe(0);
+    expect(setup.stdout()).toContain("3 servers set up");
+    expect(JSON.parse(home.read()).mcpServers.filesystem.env.HTTP_PROXY).toBe("http://127.0.0.1:28080");
+    const { cli, url } = await startBinary();
+    await using _ = cli;
+    const port = url.split(":").at(-1)!;
+    // --target keeps doctor on loopback: without it, it would test the config's jira.corp.example.
+    await using doctor = runCli(["doctor", "--config", config, "--port", port, "--target", `127.0.0.1:${port}`, "--json"], home.env(), binary);
+    await within(doctor.exited, 15_000, "doctor");
+    const report = JSON.parse(doctor.stdout());
+    expect(report.checks.find((check: { id: string }) => check.id === "proxy.version")).toMatchObject({ status: "ok" });
   });
 
   test("tunnels curl's CONNECT to an HTTPS origin", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { args } from "../../src/cli-args.ts";
+import { SETUP_KEYS, wantedValue } from "../../src/setup/proxy-env.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { runCli } from "../helpers/cli.ts";
 import { processGone, sessionPids } from "../helpers/mcp-children.ts";
@@ -17,6 +18,15 @@ describe("command line", () => {
     expect(cli.stderr()).toContain(`"HTTP_PROXY": "${url}"`);
     expect(cli.stderr()).toContain(`"HTTPS_PROXY": "${url}"`);
     expect(cli.stdout()).toBe("");
+  });
+
+  test("the banner names mcp-proxy setup and prints the same seven env keys setup writes", async () => {
+    await using cli = runCli(["-p", "0"]);
+    const port = await cli.port();
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor(() => cli.stderr().includes("NODE_USE_ENV_PROXY"), 5000, "the env lines");
+    expect(cli.stderr()).toContain(`run "mcp-proxy setup --proxy ${url}"`);
+    for (const key of SETUP_KEYS) expect(cli.stderr()).toContain(`"${key}": "${wantedValue(key, {}, url)}"`);
   });
 
   test("shows the SSE URL in the banner when --sse is given, and leaves the child's flags alone", async () => {

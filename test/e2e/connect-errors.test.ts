@@ -3,6 +3,7 @@ import { startTestProxy } from "../helpers/proxy.ts";
 import { rawConnect } from "../helpers/raw-client.ts";
 import { startTcpTarget } from "../helpers/tcp-target.ts";
 import { waitFor, within } from "../helpers/wait.ts";
+import { healthzBody } from "../helpers/healthz.ts";
 
 /** Sends `head` and returns the whole response once the proxy has ended the connection. */
 async function exchange(port: number, head: string): Promise<string> {
@@ -79,7 +80,7 @@ describe("CONNECT errors", () => {
     client.write(`CONNECT 127.0.0.1:${proxy.port} HTTP/1.1\r\n\r\n`);
     await client.readUntil("HTTP/1.1 200 Connection established\r\n\r\n");
     client.write(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\n\r\n`);
-    await client.readUntil('{"status":"ok"}');
+    await client.readUntil(healthzBody);
     client.close();
     await waitFor(() => proxy.openConnections() === 0, 2000, "all connections closed");
   });

@@ -9,6 +9,7 @@ import { fieldValues, okResponse, parseResponses, startHttpOrigin } from "../hel
 import { startTestProxy } from "../helpers/proxy.ts";
 import { rawConnect } from "../helpers/raw-client.ts";
 import { waitFor, within } from "../helpers/wait.ts";
+import { healthz, healthzBody } from "../helpers/healthz.ts";
 
 const get = (authority: string, path = "/", extra = "") => `GET http://${authority}${path} HTTP/1.1\r\n${extra}\r\n`;
 
@@ -188,7 +189,7 @@ describe("requests for the proxy itself", () => {
     const { client, responses } = await send(proxy.port, get(`127.0.0.1:${proxy.port}`, "/healthz"));
     client.close();
     expect(responses[0]!.status).toBe(200);
-    expect(JSON.parse(responses[0]!.body)).toEqual({ status: "ok" });
+    expect(JSON.parse(responses[0]!.body)).toEqual(healthz);
   });
 
   test("a self-request can follow a proxied request on the same connection, and vice versa", async () => {
@@ -197,13 +198,13 @@ describe("requests for the proxy itself", () => {
     const self = get(`127.0.0.1:${proxy.port}`, "/healthz");
     const { client, responses } = await send(proxy.port, get(origin.authority) + self + get(origin.authority), 3);
     client.close();
-    expect(responses.map((r) => r.body)).toEqual(["origin", '{"status":"ok"}', "origin"]);
+    expect(responses.map((r) => r.body)).toEqual(["origin", healthzBody, "origin"]);
   });
 
   test("http://localhost:<proxy port>/healthz is a self-request too", async () => {
     await using proxy = await startTestProxy();
     const { client, responses } = await send(proxy.port, get(`localhost:${proxy.port}`, "/healthz"));
     client.close();
-    expect(JSON.parse(responses[0]!.body)).toEqual({ status: "ok" });
+    expect(JSON.parse(responses[0]!.body)).toEqual(healthz);
   });
 });

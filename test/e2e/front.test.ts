@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { startTestProxy } from "../helpers/proxy.ts";
 import { rawConnect } from "../helpers/raw-client.ts";
 import { within } from "../helpers/wait.ts";
+import { healthz, healthzBody } from "../helpers/healthz.ts";
 
 async function exchange(port: number, bytes: string | Uint8Array): Promise<string> {
   const client = await rawConnect(port);
@@ -21,7 +22,7 @@ describe("the front", () => {
     await using proxy = await startTestProxy();
     const response = await fetch(`${proxy.url}/healthz`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: "ok" });
+    expect(await response.json()).toEqual(healthz);
   });
 
   test("answers GET /sse with 400 and says to start with --sse when the bridge is off", async () => {
@@ -36,9 +37,9 @@ describe("the front", () => {
     const client = await rawConnect(proxy.port);
     const get = `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\n\r\n`;
     client.write(get);
-    await client.readUntil('{"status":"ok"}');
+    await client.readUntil(healthzBody);
     client.write(get);
-    await client.readUntil(/ok"}[\s\S]*ok"}/);
+    await client.readUntil(/"name":"mcp-proxy"[\s\S]*"name":"mcp-proxy"/);
     client.close();
   });
 

@@ -1,10 +1,14 @@
 /**
- * The READMEs document every flag the real CLI offers: each `--flag` in `mcp-proxy --help`
- * must appear in README.md and README.zh-TW.md, and every flag in the schema must be in --help.
+ * The READMEs document every flag the real CLI offers: each `--flag` in `mcp-proxy --help`,
+ * `mcp-proxy setup --help` and `mcp-proxy doctor --help` must appear in README.md and
+ * README.zh-TW.md, and every flag in each schema must be in its --help.
  */
 import { expect, test } from "bun:test";
 import { join } from "node:path";
+import type { ArgsDef } from "citty";
 import { args } from "../../src/cli-args.ts";
+import { args as doctorArgs } from "../../src/commands/doctor.ts";
+import { args as setupArgs } from "../../src/commands/setup.ts";
 import { within } from "../helpers/wait.ts";
 
 const root = join(import.meta.dir, "..", "..");
@@ -16,8 +20,8 @@ function mentions(text: string, flag: string): boolean {
   return new RegExp(`(?<![\\w-])${escaped}(?![\\w-])`).test(text);
 }
 
-async function helpText(): Promise<string> {
-  const proc = Bun.spawn([process.execPath, join(root, "src", "cli.ts"), "--help"], {
+async function helpText(command: string[]): Promise<string> {
+  const proc = Bun.spawn([process.execPath, join(root, "src", "cli.ts"), ...command, "--help"], {
     cwd: root,
     env: { ...process.env, NO_COLOR: "1" },
     stdin: "ignore",
@@ -40,17 +44,23 @@ async function helpText(): Promise<string> {
   }
 }
 
-test("every flag in --help is documented in README.md and README.zh-TW.md", async () => {
-  const help = await helpText();
-  const flags = [...new Set(help.match(/(?<![\w-])--[a-z][a-z0-9-]*/g) ?? [])];
-  expect(flags.length).toBeGreaterThanOrEqual(10);
+for (const [command, schema, least] of [
+  [[], args, 10],
+  [["setup"], setupArgs, 8],
+  [["doctor"], doctorArgs, 4],
+] as [string[], ArgsDef, number][]) {
+  test(`every flag in mcp-proxy ${[...command, "--help"].join(" ")} is documented in README.md and README.zh-TW.md`, async () => {
+    const help = await helpText(command);
+    const flags = [...new Set(help.match(/(?<![\w-])--[a-z][a-z0-9-]*/g) ?? [])];
+    expect(flags.length).toBeGreaterThanOrEqual(least);
 
-  for (const name of Object.keys(args)) expect(mentions(help, `--${name}`)).toBe(true);
+    for (const name of Object.keys(schema)) expect(mentions(help, `--${name}`)).toBe(true);
 
-  const missing: string[] = [];
-  for (const file of readmes) {
-    const text = await Bun.file(join(root, file)).text();
-    for (const flag of flags) if (!mentions(text, flag)) missing.push(`${file}: ${flag}`);
-  }
-  expect(missing).toEqual([]);
-});
+    const missing: string[] = [];
+    for (const file of readmes) {
+      const text = await Bun.file(join(root, file)).text();
+      for (const flag of flags) if (!mentions(text, flag)) missing.push(`${file}: ${flag}`);
+    }
+    expect(missing).toEqual([]);
+  });
+}
