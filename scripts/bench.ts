@@ -6,6 +6,7 @@
  * servers the benchmarks start themselves; each part closes what it started.
  *
  *   bench-connect.ts  CONNECT tunnel throughput and set-up latency
+ *   bench-churn.ts    CONNECT open-close cycles with 8 clients, beside tinyproxy when installed
  *   bench-forward.ts  plain-HTTP forwarding requests/s and added latency
  *   bench-bridge.ts   the MCP bridge: round trip, concurrent calls, memory per session
  *   bench-auth.ts     --auth always vs --auth off: CONNECT set-up and forwarded requests/s
@@ -15,6 +16,7 @@
 import { availableParallelism, loadavg } from "node:os";
 import { benchAuth } from "./bench-auth.ts";
 import { benchBridge } from "./bench-bridge.ts";
+import { benchChurn } from "./bench-churn.ts";
 import { benchConnect } from "./bench-connect.ts";
 import { benchForward } from "./bench-forward.ts";
 import { benchNamed } from "./bench-named.ts";
@@ -31,6 +33,7 @@ watchdog.unref();
 
 const parts: [name: string, run: () => Promise<string[]>][] = [
   ["connect", benchConnect],
+  ["churn", benchChurn],
   ["forward", benchForward],
   ["bridge", benchBridge],
   ["auth", benchAuth],
