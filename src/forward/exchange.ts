@@ -10,8 +10,8 @@
  */
 import { latin1Bytes } from "../bytes.ts";
 import { describeErrno, HttpError, statusForErrno } from "../errors.ts";
-import type { Endpoint } from "../front/endpoint.ts";
-import { plainResponse } from "../front/raw-response.ts";
+import type { Endpoint } from "../net/endpoint.ts";
+import { plainResponse } from "../net/raw-response.ts";
 import { BodyFramer, type FramingError } from "./body-framer.ts";
 import type { ExchangeOwner } from "./exchange-owner.ts";
 import { upstreamKeepsAlive } from "./headers.ts";

@@ -12,11 +12,11 @@
  */
 import { concatBytes } from "../bytes.ts";
 import { HttpError } from "../errors.ts";
-import type { FrontContext } from "../front/context.ts";
-import { Endpoint, type RawSocket } from "../front/endpoint.ts";
-import { lingerClose, plainResponse, proxyAuthRequired } from "../front/raw-response.ts";
-import type { Closable } from "../front/registry.ts";
-import { sniff } from "../front/sniff.ts";
+import type { ForwardContext } from "./context.ts";
+import { Endpoint, type RawSocket } from "../net/endpoint.ts";
+import { lingerClose, plainResponse, proxyAuthRequired } from "../net/raw-response.ts";
+import type { Closable } from "../net/registry.ts";
+import { sniff } from "./sniff.ts";
 import { MAX_REQUEST_HEAD } from "../options.ts";
 import type { Peer } from "../security/access.ts";
 import { fieldValue } from "../security/credentials.ts";
@@ -48,7 +48,7 @@ export class ForwardSession implements ExchangeOwner, Closable {
   private accepted: string | undefined;
 
   constructor(
-    readonly ctx: FrontContext,
+    readonly ctx: ForwardContext,
     readonly pool: UpstreamPool,
     socket: RawSocket,
     bytes: Uint8Array,

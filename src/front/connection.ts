@@ -13,12 +13,12 @@ import { ForwardSession } from "../forward/forward-session.ts";
 import type { Peer } from "../security/access.ts";
 import { fieldValue } from "../security/credentials.ts";
 import type { FrontContext } from "./context.ts";
-import { slotHandlers, type RawSocket, type SocketOwner } from "./endpoint.ts";
-import { handoff } from "./handoff.ts";
-import { proxyAuthRequired, respondAndClose, lingerClose } from "./raw-response.ts";
-import { Endpoint } from "./endpoint.ts";
-import type { Closable } from "./registry.ts";
-import { sniff } from "./sniff.ts";
+import { slotHandlers, type RawSocket, type SocketOwner } from "../net/endpoint.ts";
+import { handoff } from "../net/handoff.ts";
+import { proxyAuthRequired, respondAndClose, lingerClose } from "../net/raw-response.ts";
+import { Endpoint } from "../net/endpoint.ts";
+import type { Closable } from "../net/registry.ts";
+import { sniff } from "../forward/sniff.ts";
 
 export class FrontConnection implements SocketOwner, Closable {
   private buffer = new Uint8Array(1024);
