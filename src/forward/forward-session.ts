@@ -13,10 +13,10 @@
 import { concatBytes } from "../bytes.ts";
 import { HttpError } from "../errors.ts";
 import type { ForwardContext } from "./context.ts";
-import { Endpoint, type RawSocket } from "../net/endpoint.ts";
+import type { Endpoint } from "../net/endpoint.ts";
 import { lingerClose, plainResponse, proxyAuthRequired } from "../net/raw-response.ts";
 import type { Closable } from "../net/registry.ts";
-import { sniff } from "./sniff.ts";
+import { sniff, type Sniffed } from "./sniff.ts";
 import { MAX_REQUEST_HEAD } from "../options.ts";
 import type { Peer } from "../security/access.ts";
 import { fieldValue } from "../security/credentials.ts";
@@ -46,16 +46,24 @@ export class ForwardSession implements ExchangeOwner, Closable {
    * the same one on every request, and comparing it to its own earlier value leaks nothing.
    */
   private accepted: string | undefined;
+  /** What the front already made of the head at the start of the buffer: not parsed twice. */
+  private sniffed: Sniffed | undefined;
 
+  /**
+   * `client` is the connection's one Endpoint (made where it was accepted); `bytes` what it
+   * sent so far, starting with the head the front sniffed as `first`.
+   */
   constructor(
     readonly ctx: ForwardContext,
     readonly pool: UpstreamPool,
-    socket: RawSocket,
+    client: Endpoint,
     bytes: Uint8Array,
     readonly peer: Peer,
+    first?: Sniffed,
   ) {
-    this.clientName = `${socket.remoteAddress}`;
-    this.client = new Endpoint(socket);
+    this.clientName = `${client.socket.remoteAddress}`;
+    this.client = client;
+    this.sniffed = first;
     this.client.onChunk = (chunk) => this.onData(chunk);
     this.client.onFin = () => this.onFin();
     this.client.onGone = () => this.onGone();
@@ -147,7 +155,8 @@ export class ForwardSession implements ExchangeOwner, Closable {
         continue;
       }
       this.waiting = false;
-      const result = sniff(this.buffer);
+      const result = this.sniffed ?? sniff(this.buffer);
+      this.sniffed = undefined;
       switch (result.kind) {
         case "incomplete":
           return;
@@ -159,7 +168,7 @@ export class ForwardSession implements ExchangeOwner, Closable {
           if (!this.authorized(fieldValue(result.head, "proxy-authorization"))) return this.refuseCredentials();
           const rest = this.buffer.slice(result.headLength);
           this.leave();
-          return openTunnel(this.ctx, this.client.socket, result.line.target, rest, this.peer);
+          return openTunnel(this.ctx, this.client, result.line.target, rest, this.peer);
         }
         case "absolute": {
           this.buffer = this.buffer.subarray(result.headLength);

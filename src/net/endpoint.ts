@@ -5,6 +5,10 @@
  * hold. Endpoint queues it, writes it on `drain`, and tells its reader (`onWritable`) when the
  * queue is empty again, so whoever feeds it can pause and resume the other side.
  * Every Bun socket we own has `{ owner }` as its data; the handlers below forward to it.
+ *
+ * One Endpoint per socket, made where the socket is accepted (front/connection.ts) or opened
+ * (handoff, forward/upstream-connect.ts) and handed on from there: a second one would keep a
+ * second queue, and bytes written through it could overtake (or strand) the first one's.
  */
 import type { Socket, SocketHandler } from "bun";
 import { concatBytes, latin1Bytes } from "../bytes.ts";
@@ -70,6 +74,7 @@ export class Endpoint implements SocketOwner {
   private finSent = false;
 
   constructor(readonly socket: RawSocket) {
+    if (socket.data.owner instanceof Endpoint) throw new Error("this socket already has an Endpoint: hand that one on");
     socket.data.owner = this;
   }
 
