@@ -41,6 +41,8 @@ export class ForwardSession implements ExchangeOwner, Closable {
   private waiting = false;
   private clientFin = false;
   private done = false;
+  /** An answer is still queued for the client: the next request waits until it has read it. */
+  private held = false;
   /**
    * The Proxy-Authorization value this connection already proved: a kept-alive client sends
    * the same one on every request, and comparing it to its own earlier value leaks nothing.
@@ -67,7 +69,10 @@ export class ForwardSession implements ExchangeOwner, Closable {
     this.client.onChunk = (chunk) => this.onData(chunk);
     this.client.onFin = () => this.onFin();
     this.client.onGone = () => this.onGone();
-    this.client.onWritable = () => this.exchange?.clientWritable();
+    this.client.onWritable = () => {
+      if (this.exchange) this.exchange.clientWritable();
+      else if (this.held) this.next();
+    };
     ctx.registry.add(this);
     this.onData(bytes);
   }
@@ -82,12 +87,20 @@ export class ForwardSession implements ExchangeOwner, Closable {
   finished(closeClient: boolean): void {
     this.exchange = undefined;
     if (closeClient) return this.close();
+    // Pipelined answers never pile up in the client's queue: one exchange's tail at most.
+    if (this.client.queued > 0) return void (this.held = true);
+    this.next();
+  }
+
+  /** Takes the next request, or waits for one (the idle timer runs from here). */
+  private next(): void {
+    this.held = false;
     // One timer per connection, re-armed: a fresh setTimeout per request costs more than the parse.
     this.waiting = true;
     (this.idle ??= setTimeout(() => this.waiting && !this.exchange && this.close(), IDLE_MS)).refresh();
     this.resumeClient();
     this.process();
-    // A client that half-closed still gets an answer to every request it sent, then our close.
+    // A client that half-closed after pipelining requests gets an answer to each, then our close.
     if (this.clientFin && !this.exchange && !this.done) this.close();
   }
 
@@ -125,12 +138,12 @@ export class ForwardSession implements ExchangeOwner, Closable {
 
   private onFin(): void {
     this.clientFin = true;
-    if (!this.exchange) this.close();
-    else this.exchange.clientEnded();
+    if (this.exchange) this.exchange.clientEnded(this.buffer.length > 0);
+    else if (!this.held) this.close();
   }
 
   private onGone(): void {
-    this.exchange?.destroy();
+    this.exchange?.clientLeft();
     this.leave();
   }
 
@@ -146,7 +159,7 @@ export class ForwardSession implements ExchangeOwner, Closable {
   }
 
   private step(): void {
-    while (!this.done && this.buffer.length > 0) {
+    while (!this.done && !this.held && this.buffer.length > 0) {
       if (this.exchange) {
         if (this.exchange.requestDone) return; // pipelined: wait for the response
         const taken = this.exchange.feedRequest(this.buffer);
