@@ -87,21 +87,27 @@ export class ForwardSession implements ExchangeOwner, Closable {
   finished(closeClient: boolean): void {
     this.exchange = undefined;
     if (closeClient) return this.close();
+    // The idle timer runs while the answer drains too: a client that never reads is closed.
+    this.armIdle();
     // Pipelined answers never pile up in the client's queue: one exchange's tail at most.
     if (this.client.queued > 0) return void (this.held = true);
     this.next();
   }
 
-  /** Takes the next request, or waits for one (the idle timer runs from here). */
+  /** Takes the next request, or waits for one. */
   private next(): void {
+    if (this.held) this.armIdle(); // the client read: it is not idle
     this.held = false;
-    // One timer per connection, re-armed: a fresh setTimeout per request costs more than the parse.
-    this.waiting = true;
-    (this.idle ??= setTimeout(() => this.waiting && !this.exchange && this.close(), IDLE_MS)).refresh();
     this.resumeClient();
     this.process();
     // A client that half-closed after pipelining requests gets an answer to each, then our close.
     if (this.clientFin && !this.exchange && !this.done) this.close();
+  }
+
+  private armIdle(): void {
+    // One timer per connection, re-armed: a fresh setTimeout per request costs more than the parse.
+    this.waiting = true;
+    (this.idle ??= setTimeout(() => this.waiting && !this.exchange && this.close(), IDLE_MS)).refresh();
   }
 
   upgraded(): Uint8Array {
