@@ -5,10 +5,10 @@
  */
 import { startApp } from "./app/server.ts";
 import { createAppSocketPath } from "./app/socket-path.ts";
-import { BusyPoll } from "./front/busy-poll.ts";
+import { BusyPoll } from "./net/busy-poll.ts";
 import type { FrontContext } from "./front/context.ts";
 import { listenFront } from "./front/listener.ts";
-import { Registry } from "./front/registry.ts";
+import { Registry } from "./net/registry.ts";
 import { UpstreamPool } from "./forward/upstream-pool.ts";
 import { resolveOptions, type ProxyOptions, type ResolvedOptions } from "./options.ts";
 import { Access } from "./security/access.ts";

@@ -13,25 +13,29 @@ import { ForwardSession } from "../forward/forward-session.ts";
 import type { Peer } from "../security/access.ts";
 import { fieldValue } from "../security/credentials.ts";
 import type { FrontContext } from "./context.ts";
-import { slotHandlers, type RawSocket, type SocketOwner } from "./endpoint.ts";
-import { handoff } from "./handoff.ts";
-import { proxyAuthRequired, respondAndClose, lingerClose } from "./raw-response.ts";
-import { Endpoint } from "./endpoint.ts";
-import type { Closable } from "./registry.ts";
-import { sniff } from "./sniff.ts";
+import { Endpoint, slotHandlers, type RawSocket } from "../net/endpoint.ts";
+import { handoff } from "../net/handoff.ts";
+import { proxyAuthRequired, respondAndClose, lingerClose } from "../net/raw-response.ts";
+import type { Closable } from "../net/registry.ts";
+import { sniff } from "../forward/sniff.ts";
 
-export class FrontConnection implements SocketOwner, Closable {
+/** Makes the socket's one Endpoint and hands it on, with the bytes read and the sniff result. */
+export class FrontConnection implements Closable {
   private buffer = new Uint8Array(1024);
   private length = 0;
   private routed = false;
   private readonly timer: Timer;
+  private readonly client: Endpoint;
 
   constructor(
     private readonly socket: RawSocket,
     private readonly ctx: FrontContext,
     private readonly peer: Peer,
   ) {
-    socket.data.owner = this;
+    this.client = new Endpoint(socket);
+    this.client.onChunk = (chunk) => this.onData(chunk);
+    this.client.onFin = () => this.onEnd();
+    this.client.onGone = () => this.onClose();
     ctx.registry.add(this);
     this.timer = setTimeout(() => this.reject(408, "request head not received in time"), ctx.options.headerTimeoutMs);
   }
@@ -54,17 +58,15 @@ export class FrontConnection implements SocketOwner, Closable {
       case "connect":
         this.settle();
         if (!this.ctx.access.proxyAuthorized(this.peer, fieldValue(result.head, "proxy-authorization"))) {
-          return lingerClose(new Endpoint(this.socket), proxyAuthRequired);
+          return lingerClose(this.client, proxyAuthRequired);
         }
-        return openTunnel(this.ctx, this.socket, result.line.target, bytes.subarray(result.headLength), this.peer);
+        return openTunnel(this.ctx, this.client, result.line.target, bytes.subarray(result.headLength), this.peer);
       case "absolute":
         this.settle();
-        new ForwardSession(this.ctx, this.ctx.pool, this.socket, bytes.slice(), this.peer);
+        new ForwardSession(this.ctx, this.ctx.pool, this.client, bytes.slice(), this.peer, result);
         return;
     }
   }
-
-  onDrain(): void {}
 
   onEnd(): void {
     // FIN before a complete head: nothing more will come.
@@ -77,7 +79,7 @@ export class FrontConnection implements SocketOwner, Closable {
 
   destroy(): void {
     this.settle();
-    this.socket.terminate();
+    this.client.destroy();
   }
 
   private settle(): void {
@@ -90,21 +92,21 @@ export class FrontConnection implements SocketOwner, Closable {
   private reject(status: number, reason: string): void {
     if (this.routed) return;
     this.settle();
-    respondAndClose(this.socket, status, reason);
+    respondAndClose(this.client, status, reason);
   }
 
   private toApp(bytes: Uint8Array): void {
-    const { ctx, socket } = this;
+    const { ctx, client } = this;
     const appSocket = ctx.appSocket(this.peer.trusted);
     // No busy polling: the app's replies come from child processes that need the CPU
     // themselves, and polling for them would only compete (measured: /mcp got slower with it).
-    handoff(socket, ctx.registry, {
+    handoff(client, ctx.registry, {
       connect: (slot) => Bun.connect({ unix: appSocket, allowHalfOpen: true, data: slot, socket: slotHandlers }),
       timeoutMs: ctx.options.connectTimeoutMs,
       early: bytes.slice(),
       onFail(error) {
         ctx.log.error(`internal app unreachable: ${String(error)}`);
-        respondAndClose(socket, 502, "internal server unavailable");
+        respondAndClose(client, 502, "internal server unavailable");
       },
     });
   }
