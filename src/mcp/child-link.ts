@@ -4,9 +4,10 @@
  * decide where the lines go.
  *
  *   child stdout ─▶ LineReader ─▶ onLine(line)   (awaiting backpressure() between chunks)
- *   send(line)   ─▶ child stdin
+ *   send(lines)  ─▶ child stdin (a bounded buffer: resolves once queued, see stdin-writer.ts)
  *   child exits, closes stdout, or writes a line over the cap ─▶ onEnd(reason)
  *   first client message (initialize) unanswered for initTimeoutMs ─▶ onEnd(reason), logged as an error
+ *   child reads nothing of a full stdin for stdinStallMs ─▶ onEnd(reason), logged as an error
  *   stop(): child.stop() (end → TERM → KILL), then up to FLUSH_GRACE_MS for stdout to drain
  */
 import type { Logger } from "../log.ts";
@@ -27,6 +28,10 @@ export interface LinkConfig {
   basePath: string;
   /** Longest stdout line forwarded; a longer one ends the session. */
   maxLineBytes: number;
+  /** Bytes queued for the child's stdin before a client's message waits for room. */
+  stdinBufferBytes: number;
+  /** How long the child may read nothing of its full stdin before the session ends. */
+  stdinStallMs: number;
   log: Logger;
   /** Where this server's child starts and session endings are counted (the status page). */
   stats?: BridgeStats;
@@ -83,6 +88,13 @@ export class ChildLink {
       env: config.env,
       cwd: config.cwd,
       killTimeoutMs: config.killTimeoutMs,
+      stdinBufferBytes: config.stdinBufferBytes,
+      stdinStallMs: config.stdinStallMs,
+      onStdinStall: (queued) => {
+        const reason = `the MCP server stopped reading its stdin for ${config.stdinStallMs / 1000} s`;
+        this.log.error(`session ${id}: ${reason} (${queued} bytes waiting); ending the session`);
+        this.end(reason);
+      },
       onStderrLine: (line) => this.log.debug(`session ${id} stderr: ${line}`),
     });
     this.pumped = this.pump();
@@ -100,15 +112,19 @@ export class ChildLink {
     return this.child.pid;
   }
 
-  /** Writes one JSON-RPC message (already a single line) to the child's stdin. */
-  send(line: string): Promise<void> {
+  /**
+   * Queues JSON-RPC messages (each already a single line) for the child's stdin, as one unit.
+   * Resolves once queued; rejects with StdinClosedError when they will never be written (the
+   * child stopped reading, exited or is stopping, or `signal` aborted while they waited for room).
+   */
+  send(lines: string[], signal?: AbortSignal): Promise<void> {
     // A client's first message is initialize (MCP lifecycle): a server that never answers it
     // (hung at start, waiting on a prompt) would otherwise hold the client until its own timeout.
     if (this.messagesIn === 0 && !this.answered) this.armInitTimer();
-    this.messagesIn++;
+    this.messagesIn += lines.length;
     this.lastActivity = Date.now();
-    if (this.log.level >= 4) this.log.debug(`session ${this.id} client→child: ${line.length} bytes`);
-    return this.child.send(line);
+    if (this.log.level >= 4) this.log.debug(`session ${this.id} client→child: ${lines.reduce((sum, line) => sum + line.length, 0)} bytes`);
+    return this.child.send(lines, signal);
   }
 
   /** Stops the child, then lets what it wrote before exiting reach onLine, but never waits forever. */
