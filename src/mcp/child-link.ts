@@ -57,6 +57,8 @@ export interface LinkHandlers {
   backpressure(): Promise<void>;
 }
 
+/** A backpressure wait longer than this was a slow client, not the await itself. */
+const HELD_MS = 5;
 /** After the child is stopped, how long its remaining stdout may take to reach the clients. */
 const FLUSH_GRACE_MS = 1000;
 
@@ -72,6 +74,9 @@ export class ChildLink {
   /** Armed by the first message in, cleared by the first response out (see send()). */
   private initTimer: Timer | undefined;
   private answered = false;
+  /** While pump() waits for the clients (backpressure): the child's stdout is not read. */
+  private holding = false;
+  private heldUntil = 0;
   messagesIn = 0;
   messagesOut = 0;
 
@@ -95,6 +100,7 @@ export class ChildLink {
         this.log.error(`session ${id}: ${reason} (${queued} bytes waiting); ending the session`);
         this.end(reason);
       },
+      stdoutHeldAt: () => (this.holding ? performance.now() : this.heldUntil),
       onStderrLine: (line) => this.log.debug(`session ${id} stderr: ${line}`),
     });
     this.pumped = this.pump();
@@ -187,7 +193,13 @@ export class ChildLink {
         const { done, value } = await reader.read();
         if (done) break;
         for (const line of lines.push(value)) this.deliver(line);
+        const waitFrom = performance.now();
+        this.holding = true;
         await this.handlers.backpressure();
+        this.holding = false;
+        // Only a real wait for a slow client counts: a child that writes all the time and
+        // reads nothing must still be caught.
+        if (performance.now() - waitFrom > HELD_MS) this.heldUntil = performance.now();
         if (this.stopped) break;
       }
       for (const line of lines.end()) this.deliver(line);

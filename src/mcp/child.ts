@@ -34,6 +34,8 @@ export interface ChildOptions {
   stdinStallMs: number;
   /** The child has stopped reading its stdin; every waiting and later send() rejects. */
   onStdinStall?(queuedBytes: number): void;
+  /** When the child's stdout was last held unread by its reader: now while it is, 0 if never (stdin-writer.ts). */
+  stdoutHeldAt?(): number;
   /** Every stderr line (capped in length), as it arrives. */
   onStderrLine?(line: string): void;
 }
@@ -86,6 +88,7 @@ export class Child {
       maxBytes: options.stdinBufferBytes,
       stallMs: options.stdinStallMs,
       onStall: (queued) => options.onStdinStall?.(queued),
+      stdoutHeldAt: () => options.stdoutHeldAt?.() ?? 0,
     });
     this.exited = this.proc.exited.then(() => this.stdin.fail(new StdinClosedError("the child has exited")));
     void this.drainStderr();

@@ -6,6 +6,7 @@
  *                ─▶ no room ─▶ waits its turn (FIFO) ─▶ queued once the child has read enough
  *   pump: ≤ CHUNK_BYTES ─▶ sink.write ─▶ sink.flush, one flush at a time
  *   a flush pending for stallMs (the child read nothing for that long) ─▶ onStall(), once
+ *     (time we spent not reading the child's stdout, because our clients were slow, does not count)
  *   fail(error) (stall, child gone, session closing) ─▶ every waiter and later write rejects
  *
  * Why not write straight to Bun's FileSink: measured with Bun 1.4.5 on Linux, against a child
@@ -16,7 +17,7 @@
  * - flush() returns a Promise that stays pending as long as the child does not read; every
  *   write() Promise after the pipe filled is that same pending flush.
  * - Those Promises reject with EPIPE only once the child is dead; a rejected write() Promise
- *   nobody awaited is an unhandled rejection, which ends the whole process.
+ *   with no flush() awaited after it is an unhandled rejection, which ends the whole process.
  * - end() with bytes still queued returns a pending Promise too (rejected with EPIPE later).
  * So the bound, the waiting and the stall clock live here, and each flush is of at most
  * CHUNK_BYTES: a flush that completes proves the child read at least that much since the last
@@ -39,6 +40,12 @@ export interface StdinWriterOptions {
   stallMs: number;
   /** The child has not read its stdin for stallMs; called once, with bytes still queued. */
   onStall(queuedBytes: number): void;
+  /**
+   * When we last held the child's stdout unread (our clients being slow): now while we do, 0
+   * if never. A child blocked writing to us cannot read either, and is not deaf: its stall
+   * clock counts from the moment we read again.
+   */
+  stdoutHeldAt?(): number;
 }
 
 /** What a write that never reached the child rejects with. */
@@ -151,7 +158,8 @@ export class StdinWriter {
         if (written instanceof Promise) written.catch(() => {});
         const flushed = this.sink.flush();
         if (flushed instanceof Promise) {
-          this.stallTimer = setTimeout(() => this.stalled(), this.options.stallMs);
+          const since = performance.now();
+          this.stallTimer = setTimeout(() => this.stalled(since), this.options.stallMs);
           await flushed;
           clearTimeout(this.stallTimer);
         }
@@ -184,8 +192,14 @@ export class StdinWriter {
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
   }
 
-  private stalled(): void {
+  /** The flush begun at `since` is still pending after stallMs, unless we held the child's stdout meanwhile. */
+  private stalled(since: number): void {
     if (this.failure) return;
+    const left = Math.max(since, this.options.stdoutHeldAt?.() ?? 0) + this.options.stallMs - performance.now();
+    if (left > 0) {
+      this.stallTimer = setTimeout(() => this.stalled(since), left);
+      return;
+    }
     const queued = this.bytes;
     this.fail(new StdinClosedError(`the MCP server stopped reading its stdin for ${this.options.stallMs / 1000} s`, true));
     this.options.onStall(queued);

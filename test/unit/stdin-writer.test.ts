@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { CHUNK_BYTES, StdinClosedError, StdinWriter, type StdinSink } from "../../src/mcp/stdin-writer.ts";
-import { waitFor } from "../helpers/wait.ts";
+import { letTimePass, waitFor } from "../helpers/wait.ts";
 
 /**
  * A FileSink stand-in that behaves as measured (see stdin-writer.ts): while `blocked`, flush()
@@ -144,6 +144,22 @@ describe("StdinWriter", () => {
     }
     expect(Date.now() - started).toBeGreaterThan(300);
     expect(stalls).toEqual([]);
+  });
+
+  test("time spent not reading the child's stdout (our clients slow) does not count: the clock starts when we read again", async () => {
+    const sink = fakeSink();
+    sink.blocked = true;
+    let heldAt = performance.now();
+    let holding = true;
+    const stalls: number[] = [];
+    const stdin = new StdinWriter(sink, { maxBytes: 100, stallMs: 100, onStall: (queued) => stalls.push(queued), stdoutHeldAt: () => (holding ? performance.now() : heldAt) });
+    await stdin.write(["a".repeat(20)]);
+    await letTimePass(250);
+    expect(stalls).toEqual([]);
+    holding = false;
+    heldAt = performance.now();
+    await waitFor(() => stalls.length === 1, 1000, "the stall once we read again");
+    expect(performance.now() - heldAt).toBeGreaterThanOrEqual(95);
   });
 
   test("a client that gives up while waiting for room takes its message with it, and the next one moves up", async () => {
