@@ -129,7 +129,7 @@ export class ChildLink {
     if (this.messagesIn === 0 && !this.answered) this.armInitTimer();
     this.messagesIn += lines.length;
     this.lastActivity = Date.now();
-    if (this.log.level >= 4) this.log.debug(`session ${this.id} client→child: ${lines.reduce((sum, line) => sum + line.length, 0)} bytes`);
+    if (this.log.level >= 4) for (const line of lines) this.log.debug(`session ${this.id} client→child: ${line.length} bytes`);
     return this.child.send(lines, signal);
   }
 
