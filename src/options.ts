@@ -50,6 +50,18 @@ export interface ProxyOptions {
   maxBodyBytes?: number;
   /** Most bridge sessions (children) at once; more get 503. @default 64 */
   maxSessions?: number;
+  /**
+   * Bytes of client messages queued per session for a child's stdin. A POST is answered once
+   * its message is queued; past this it waits for the child to read. At least maxBodyBytes, so
+   * one full message always fits. @default 8 MiB, or maxBodyBytes if that is larger
+   */
+  stdinBufferBytes?: number;
+  /**
+   * How long a child may read nothing of its stdin while messages wait for it before its
+   * session ends (logged as an error; waiting POSTs get 503, open requests a JSON-RPC error).
+   * @default 30_000
+   */
+  stdinStallMs?: number;
   /** Host header values accepted besides loopback on our port: `name` or `name:port`. @default [] */
   allowHosts?: string[];
   /** Origins accepted besides loopback ones; `"*"` allows any and must be given explicitly. @default [] */
@@ -105,6 +117,8 @@ export interface ResolvedOptions {
   killTimeoutMs: number;
   maxBodyBytes: number;
   maxSessions: number;
+  stdinBufferBytes: number;
+  stdinStallMs: number;
   allowHosts: string[];
   allowOrigins: string[];
   childEnv: Record<string, string | undefined>;
@@ -129,6 +143,8 @@ export const DEFAULT_PORT = 28080;
 export const DEFAULT_HOST = "127.0.0.1";
 /** The MCP SDK's own POST body cap for the SSE transport. */
 export const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
+/** Two default-size messages queued per session before a client waits for the child to read. */
+export const DEFAULT_STDIN_BUFFER = 8 * 1024 * 1024;
 export const DEFAULT_BUSY_POLL_MS = 0.2;
 /** Past this a busy-poll window stops saving wake-ups and only burns CPU. */
 export const MAX_BUSY_POLL_MS = 10;
@@ -169,6 +185,11 @@ export function resolveOptions(options: ProxyOptions = {}): ResolvedOptions {
     );
   }
   if (options.config !== undefined && options.config.trim() === "") throw new OptionsError("--config needs a file name");
+  const maxBodyBytes = positiveInt("--max-body", options.maxBodyBytes ?? DEFAULT_MAX_BODY);
+  const stdinBufferBytes = positiveInt("stdin buffer", options.stdinBufferBytes ?? Math.max(DEFAULT_STDIN_BUFFER, maxBodyBytes));
+  if (stdinBufferBytes < maxBodyBytes) {
+    throw new OptionsError(`the stdin buffer (${stdinBufferBytes} bytes) must hold at least one --max-body message (${maxBodyBytes} bytes)`);
+  }
   return {
     port,
     host,
@@ -184,8 +205,10 @@ export function resolveOptions(options: ProxyOptions = {}): ResolvedOptions {
     sessionIdleMs: positiveMs("session idle timeout", options.sessionIdleMs ?? 1_800_000),
     keepaliveMs: positiveMs("keepalive", options.keepaliveMs ?? 15_000),
     killTimeoutMs: positiveMs("kill timeout", options.killTimeoutMs ?? 5_000),
-    maxBodyBytes: positiveInt("--max-body", options.maxBodyBytes ?? DEFAULT_MAX_BODY),
+    maxBodyBytes,
     maxSessions: positiveInt("--max-sessions", options.maxSessions ?? 64),
+    stdinBufferBytes,
+    stdinStallMs: positiveMs("stdin stall limit", options.stdinStallMs ?? 30_000),
     allowHosts: (options.allowHosts ?? []).map((host) => host.trim().toLowerCase()).filter(Boolean),
     allowOrigins: (options.allowOrigins ?? []).map((origin) => origin.trim().replace(/\/+$/, "")).filter(Boolean),
     // The one read of process.env below the CLI: Bun.spawn's own default is the environment

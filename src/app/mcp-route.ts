@@ -3,7 +3,8 @@
  *
  *   POST initialize, no Mcp-Session-Id ─▶ spawn ─▶ 200 (SSE or JSON) + Mcp-Session-Id
  *   POST requests ─▶ 200 text/event-stream, ends after their responses (--json-response: JSON)
- *   POST notifications / responses only ─▶ 202
+ *   POST notifications / responses only ─▶ 202 once queued for the child's stdin
+ *     (503 when the child stops reading its stdin while they wait for room)
  *   GET ─▶ the session's stream for server-initiated messages (Last-Event-ID: a resumption)
  *   DELETE ─▶ child stopped ─▶ 204, then 404
  *   no session header ─▶ 400 · unknown or ended session ─▶ 404 (clients re-initialize on 404)
@@ -66,7 +67,7 @@ async function handlePost(req: Request, sessions: SessionTable, options: McpRout
   }
   session.touch();
   if (!incoming.some((item) => item.kind === "request")) {
-    await session.accept(incoming);
+    await session.accept(incoming, req.signal);
     return new Response(null, { status: 202 });
   }
   return answer(req, session, incoming, primes(version), options.jsonResponse, batch);
@@ -82,7 +83,7 @@ function answer(
 ): Promise<Response> {
   const headers = { "Mcp-Session-Id": session.id };
   if (json) {
-    return session.collect(incoming).then((lines) => {
+    return session.collect(incoming, req.signal).then((lines) => {
       const body = batch ? `[${lines.join(",")}]` : lines[0]!;
       return new Response(body, { status: 200, headers: { ...headers, "Content-Type": "application/json" } });
     });

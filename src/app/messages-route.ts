@@ -2,7 +2,8 @@
  * POST /messages?session_id=<id>: one JSON-RPC message from the client to its session's child.
  *
  *   id missing → 400 · unknown or ended session → 404 · body over --max-body → 413
- *   body not JSON, or not a message → 400 · written to the child's stdin → 202 Accepted
+ *   body not JSON, or not a message → 400 · queued for the child's stdin → 202 Accepted
+ *   stdin buffer full → waits for room · the child reads nothing for stdinStallMs → 503, session ended
  *
  * Batches (a JSON array, allowed by JSON-RPC 2.0 and MCP 2024-11-05, removed in 2025-06-18):
  * each element is written as its own stdin line, and the child's responses come back as
@@ -12,6 +13,7 @@
 import { HttpError } from "../errors.ts";
 import { isObject, oneLine } from "../mcp/jsonrpc.ts";
 import { SseSession } from "../mcp/sse-session.ts";
+import { StdinClosedError } from "../mcp/stdin-writer.ts";
 import type { SessionTable } from "../mcp/sessions.ts";
 import { readBody } from "./body.ts";
 
@@ -27,8 +29,10 @@ export async function handleMessages(req: Request, sessions: SessionTable, maxBo
   const body = await readBody(req, maxBodyBytes);
   const lines = toLines(body);
   try {
-    for (const { line, message } of lines) await session.send(line, message);
-  } catch {
+    // Queued, not read: a child that stops reading must not hold the client.
+    await session.send(lines, req.signal);
+  } catch (error) {
+    if (error instanceof StdinClosedError && error.stalled) throw new HttpError(503, `${error.message}: the session has ended`);
     throw new HttpError(404, "session ended");
   }
   return new Response("Accepted\n", { status: 202, headers: { "Content-Type": "text/plain; charset=utf-8" } });

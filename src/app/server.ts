@@ -86,6 +86,8 @@ export function startApp(
     killTimeoutMs: options.killTimeoutMs,
     initTimeoutMs: options.initTimeoutMs,
     maxLineBytes: MAX_STDOUT_LINE,
+    stdinBufferBytes: options.stdinBufferBytes,
+    stdinStallMs: options.stdinStallMs,
   };
   // One budget: --max-sessions caps the --sse bridge and every named server together.
   const budget = new SessionBudget(options.maxSessions);

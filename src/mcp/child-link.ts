@@ -4,9 +4,10 @@
  * decide where the lines go.
  *
  *   child stdout ─▶ LineReader ─▶ onLine(line)   (awaiting backpressure() between chunks)
- *   send(line)   ─▶ child stdin
+ *   send(lines)  ─▶ child stdin (a bounded buffer: resolves once queued, see stdin-writer.ts)
  *   child exits, closes stdout, or writes a line over the cap ─▶ onEnd(reason)
  *   first client message (initialize) unanswered for initTimeoutMs ─▶ onEnd(reason), logged as an error
+ *   child reads nothing of a full stdin for stdinStallMs ─▶ onEnd(reason), logged as an error
  *   stop(): child.stop() (end → TERM → KILL), then up to FLUSH_GRACE_MS for stdout to drain
  */
 import type { Logger } from "../log.ts";
@@ -27,6 +28,10 @@ export interface LinkConfig {
   basePath: string;
   /** Longest stdout line forwarded; a longer one ends the session. */
   maxLineBytes: number;
+  /** Bytes queued for the child's stdin before a client's message waits for room. */
+  stdinBufferBytes: number;
+  /** How long the child may read nothing of its full stdin before the session ends. */
+  stdinStallMs: number;
   log: Logger;
   /** Where this server's child starts and session endings are counted (the status page). */
   stats?: BridgeStats;
@@ -52,6 +57,8 @@ export interface LinkHandlers {
   backpressure(): Promise<void>;
 }
 
+/** A backpressure wait longer than this was a slow client, not the await itself. */
+const HELD_MS = 5;
 /** After the child is stopped, how long its remaining stdout may take to reach the clients. */
 const FLUSH_GRACE_MS = 1000;
 
@@ -67,6 +74,9 @@ export class ChildLink {
   /** Armed by the first message in, cleared by the first response out (see send()). */
   private initTimer: Timer | undefined;
   private answered = false;
+  /** While pump() waits for the clients (backpressure): the child's stdout is not read. */
+  private holding = false;
+  private heldUntil = 0;
   messagesIn = 0;
   messagesOut = 0;
 
@@ -83,6 +93,14 @@ export class ChildLink {
       env: config.env,
       cwd: config.cwd,
       killTimeoutMs: config.killTimeoutMs,
+      stdinBufferBytes: config.stdinBufferBytes,
+      stdinStallMs: config.stdinStallMs,
+      onStdinStall: (queued) => {
+        const reason = `the MCP server stopped reading its stdin for ${config.stdinStallMs / 1000} s`;
+        this.log.error(`session ${id}: ${reason} (${queued} bytes waiting); ending the session`);
+        this.end(reason);
+      },
+      stdoutHeldAt: () => (this.holding ? performance.now() : this.heldUntil),
       onStderrLine: (line) => this.log.debug(`session ${id} stderr: ${line}`),
     });
     this.pumped = this.pump();
@@ -100,15 +118,19 @@ export class ChildLink {
     return this.child.pid;
   }
 
-  /** Writes one JSON-RPC message (already a single line) to the child's stdin. */
-  send(line: string): Promise<void> {
+  /**
+   * Queues JSON-RPC messages (each already a single line) for the child's stdin, as one unit.
+   * Resolves once queued; rejects with StdinClosedError when they will never be written (the
+   * child stopped reading, exited or is stopping, or `signal` aborted while they waited for room).
+   */
+  send(lines: string[], signal?: AbortSignal): Promise<void> {
     // A client's first message is initialize (MCP lifecycle): a server that never answers it
     // (hung at start, waiting on a prompt) would otherwise hold the client until its own timeout.
     if (this.messagesIn === 0 && !this.answered) this.armInitTimer();
-    this.messagesIn++;
+    this.messagesIn += lines.length;
     this.lastActivity = Date.now();
-    if (this.log.level >= 4) this.log.debug(`session ${this.id} client→child: ${line.length} bytes`);
-    return this.child.send(line);
+    if (this.log.level >= 4) for (const line of lines) this.log.debug(`session ${this.id} client→child: ${line.length} bytes`);
+    return this.child.send(lines, signal);
   }
 
   /** Stops the child, then lets what it wrote before exiting reach onLine, but never waits forever. */
@@ -171,7 +193,13 @@ export class ChildLink {
         const { done, value } = await reader.read();
         if (done) break;
         for (const line of lines.push(value)) this.deliver(line);
+        const waitFrom = performance.now();
+        this.holding = true;
         await this.handlers.backpressure();
+        this.holding = false;
+        // Only a real wait for a slow client counts: a child that writes all the time and
+        // reads nothing must still be caught.
+        if (performance.now() - waitFrom > HELD_MS) this.heldUntil = performance.now();
         if (this.stopped) break;
       }
       for (const line of lines.end()) this.deliver(line);

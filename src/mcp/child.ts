@@ -1,7 +1,7 @@
 /**
  * One stdio MCP server process, spawned from an argv array (never through a shell).
  *
- *   spawn (own process group) ──stdin◀── send(line)
+ *   spawn (own process group) ──stdin◀── StdinWriter (bounded, stall clock) ◀── send(lines)
  *                             ──stdout──▶ the session's line reader
  *                             ──stderr──▶ drained always, one debug line per line, last lines kept
  *   stop(): end stdin → SIGTERM the group → SIGKILL the group after killTimeoutMs (awaited, once)
@@ -19,6 +19,7 @@
  */
 
 import { groupWatchdog, type GroupWatchdog } from "./group-watchdog.ts";
+import { StdinClosedError, StdinWriter } from "./stdin-writer.ts";
 
 export interface ChildOptions {
   argv: string[];
@@ -27,6 +28,14 @@ export interface ChildOptions {
   cwd?: string;
   /** How long the group has to exit after SIGTERM before SIGKILL. */
   killTimeoutMs: number;
+  /** Bytes queued for stdin before send() waits for the child to read (stdin-writer.ts). */
+  stdinBufferBytes: number;
+  /** How long the child may read nothing of a full stdin pipe before onStdinStall. */
+  stdinStallMs: number;
+  /** The child has stopped reading its stdin; every waiting and later send() rejects. */
+  onStdinStall?(queuedBytes: number): void;
+  /** When the child's stdout was last held unread by its reader: now while it is, 0 if never (stdin-writer.ts). */
+  stdoutHeldAt?(): number;
   /** Every stderr line (capped in length), as it arrives. */
   onStderrLine?(line: string): void;
 }
@@ -55,7 +64,7 @@ export class Child {
   private readonly tail: string[] = [];
   private stopping: Promise<void> | undefined;
   private readonly watchdog: GroupWatchdog;
-  private hasExited = false;
+  private readonly stdin: StdinWriter;
 
   constructor(private readonly options: ChildOptions) {
     try {
@@ -75,7 +84,13 @@ export class Child {
     this.watchdog = groupWatchdog(options.killTimeoutMs);
     this.watchdog.add(this.pid);
     this.stdout = this.proc.stdout;
-    this.exited = this.proc.exited.then(() => void (this.hasExited = true));
+    this.stdin = new StdinWriter(this.proc.stdin, {
+      maxBytes: options.stdinBufferBytes,
+      stallMs: options.stdinStallMs,
+      onStall: (queued) => options.onStdinStall?.(queued),
+      stdoutHeldAt: () => options.stdoutHeldAt?.() ?? 0,
+    });
+    this.exited = this.proc.exited.then(() => this.stdin.fail(new StdinClosedError("the child has exited")));
     void this.drainStderr();
   }
 
@@ -94,11 +109,18 @@ export class Child {
     return [...this.tail];
   }
 
-  /** Writes one line (a newline is added) and waits until it is handed to the pipe. */
-  async send(line: string): Promise<void> {
-    if (this.stopping || this.hasExited) throw new Error("child stdin is closed");
-    this.proc.stdin.write(`${line}\n`);
-    await this.proc.stdin.flush();
+  /**
+   * Queues lines for stdin (a newline after each), as one unit. Resolves once queued, which is
+   * at once unless the buffer is full; rejects (StdinClosedError) if the child stops reading,
+   * exits or is stopped first, or if `signal` aborts while it waits for room.
+   */
+  send(lines: string[], signal?: AbortSignal): Promise<void> {
+    return this.stdin.write(lines, signal);
+  }
+
+  /** Bytes queued for stdin that the pipe has not taken yet. */
+  get stdinQueued(): number {
+    return this.stdin.queuedBytes;
   }
 
   /** Ends stdin, SIGTERMs the group, SIGKILLs it after killTimeoutMs. Idempotent; awaited. */
@@ -108,8 +130,12 @@ export class Child {
 
   private async terminate(): Promise<void> {
     const deadline = Date.now() + this.options.killTimeoutMs;
+    this.stdin.fail(new StdinClosedError("the child is stopping"));
     try {
-      this.proc.stdin.end();
+      // With bytes still queued in the FileSink, end() is a Promise that rejects with EPIPE
+      // once the child is dead (stdin-writer.ts): not a failure worth an unhandled rejection.
+      const ended = this.proc.stdin.end();
+      if (ended instanceof Promise) ended.catch(() => {});
     } catch {
       // Already closed because the child exited: nothing to end.
     }

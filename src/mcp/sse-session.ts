@@ -3,7 +3,7 @@
  * cannot leak between clients.
  *
  *   child stdout ─▶ ChildLink ─▶ `event: message` ─▶ SseSink (with backpressure)
- *   POST /messages body ─▶ send() ─▶ child stdin
+ *   POST /messages body ─▶ send() ─▶ child stdin (resolves once queued in its bounded buffer)
  *   the session ends (child gone, no answer to initialize) with requests unanswered
  *     ─▶ one JSON-RPC error (-32603) per request, then the stream ends
  *
@@ -15,6 +15,7 @@
 import { ChildLink, type LinkConfig, type LinkInfo } from "./child-link.ts";
 import { INTERNAL_ERROR, errorLine, idKey, isObject, kindOf } from "./jsonrpc.ts";
 import { SseSink } from "./sse-sink.ts";
+import { StdinClosedError } from "./stdin-writer.ts";
 import { endpointEvent, messageEvent } from "./sse-writer.ts";
 
 export interface SseSessionConfig extends LinkConfig {
@@ -60,11 +61,26 @@ export class SseSession {
     return this.sink.stream;
   }
 
-  /** Writes one JSON-RPC message (already a single line; `message` is its value) to the child's stdin. */
-  async send(line: string, message: unknown): Promise<void> {
-    if (this.closing) throw new Error("session is closed");
-    if (isObject(message) && kindOf(message) === "request") this.pending.add(idKey(message.id));
-    await this.link.send(line);
+  /**
+   * Queues JSON-RPC messages (each a single line, with the value it parses to) for the child's
+   * stdin, as one unit. Rejects with StdinClosedError if they will never be written: the
+   * session is closing, the child stopped reading its stdin, or `signal` aborted while they
+   * waited for room in the buffer.
+   */
+  async send(messages: { line: string; message: unknown }[], signal?: AbortSignal): Promise<void> {
+    if (this.closing) throw new StdinClosedError("the session is closed");
+    const requests = messages.flatMap(({ message }) => (isObject(message) && kindOf(message) === "request" ? [idKey(message.id)] : []));
+    for (const key of requests) this.pending.add(key);
+    try {
+      await this.link.send(
+        messages.map(({ line }) => line),
+        signal,
+      );
+    } catch (error) {
+      // Never written: no answer will come, and none is owed on the stream.
+      for (const key of requests) this.pending.delete(key);
+      throw error;
+    }
   }
 
   close(reason: string): Promise<void> {

@@ -10,6 +10,9 @@
  * A flow outlives its HTTP response: if the client drops it, later events wait in the log for
  * a GET with Last-Event-ID. Flow 0 never ends; while no GET is open, the log is its queue.
  * Idle (no open response, no request) for idleMs, the child is stopped.
+ * Client messages are queued for the child's bounded stdin (stdin-writer.ts): a POST is never
+ * held until the child reads; a child that stops reading ends the session, and each request
+ * still waiting gets a JSON-RPC error (-32603) on its response.
  */
 import { HttpError, JsonRpcHttpError } from "../errors.ts";
 import { IdleClock } from "./idle-clock.ts";
@@ -20,6 +23,7 @@ import type { JsonLine } from "./line-reader.ts";
 import { INTERNAL_ERROR, errorLine } from "./jsonrpc.ts";
 import { GET_FLOW, Router } from "./router.ts";
 import { SseSink } from "./sse-sink.ts";
+import { StdinClosedError } from "./stdin-writer.ts";
 import { streamMessage, streamOpening } from "./sse-writer.ts";
 
 export interface StreamableConfig extends LinkConfig {
@@ -42,7 +46,7 @@ interface Flow {
   /** Seq of the last event handed to a sink. */
   delivered: number;
   /** --json-response: responses are collected and returned as one JSON body instead. */
-  json?: { lines: string[]; done(lines: string[]): void };
+  json?: { lines: string[]; done(lines: string[]): void; /** False once the client has left. */ waiting: boolean };
 }
 
 export class StreamableSession {
@@ -86,9 +90,13 @@ export class StreamableSession {
     this.idle.touch();
   }
 
-  /** Notifications and responses only: written to the child, nothing comes back on this POST. */
-  async accept(incoming: Incoming[]): Promise<void> {
-    await this.write(incoming);
+  /**
+   * Notifications and responses only: queued for the child, nothing comes back on this POST.
+   * Resolves once queued (at once, unless the stdin buffer is full); `signal` is the client's,
+   * and a client that leaves while it waits for room takes its messages with it.
+   */
+  async accept(incoming: Incoming[], signal?: AbortSignal): Promise<void> {
+    await this.write(incoming, signal);
   }
 
   /**
@@ -99,21 +107,34 @@ export class StreamableSession {
   async stream(incoming: Incoming[], prime: boolean): Promise<SseSink> {
     const flow = this.register(incoming, false);
     // The child gets the request first, and the response is set up while it works: its answer
-    // cannot be read before this function yields.
-    const written = this.writeRequests(incoming);
+    // cannot be read before this function yields. The write is not awaited: while the stdin
+    // buffer is full the head still goes out, and what becomes of the request (an answer, or
+    // an error when the session ends) arrives on this response.
+    this.writeRequests(incoming);
     const sink = this.attach(flow);
-    const started = sink.hold(streamOpening(flow.no, this.events.lastSeq, prime), OPENING_WAIT_MS);
-    await written;
-    await started;
+    await sink.hold(streamOpening(flow.no, this.events.lastSeq, prime), OPENING_WAIT_MS);
     return sink;
   }
 
-  /** Requests, --json-response: their responses as JSON lines, once all have arrived. */
-  async collect(incoming: Incoming[]): Promise<string[]> {
+  /**
+   * Requests, --json-response: their responses as JSON lines, once all have arrived. Once
+   * `signal` (the client's) aborts, the flow no longer keeps the session from being idle:
+   * nobody is left to take its answer.
+   */
+  async collect(incoming: Incoming[], signal?: AbortSignal): Promise<string[]> {
     const flow = this.register(incoming, true);
-    const written = this.writeRequests(incoming);
-    const answered = new Promise<string[]>((done) => (flow.json = { lines: [], done }));
-    await written;
+    const json: NonNullable<Flow["json"]> = { lines: [], done: () => {}, waiting: true };
+    const answered = new Promise<string[]>((done) => (json.done = done));
+    flow.json = json;
+    signal?.addEventListener(
+      "abort",
+      () => {
+        json.waiting = false;
+        this.idle.touch();
+      },
+      { once: true },
+    );
+    this.writeRequests(incoming);
     return answered;
   }
 
@@ -172,19 +193,20 @@ export class StreamableSession {
    * starting, say), the session ends and shutdown() answers each with -32603, on the response
    * the client is already waiting for, instead of a 404 for a session it was just given.
    */
-  private async writeRequests(incoming: Incoming[]): Promise<void> {
-    try {
-      await this.write(incoming);
-    } catch {
-      void this.close("child closed stdin");
-    }
+  private writeRequests(incoming: Incoming[]): void {
+    this.write(incoming).catch(() => void this.close("child closed stdin"));
   }
 
-  private async write(incoming: Incoming[]): Promise<void> {
+  /** Queues the messages for the child: 503 if it stopped reading its stdin, 404 if the session is over. */
+  private async write(incoming: Incoming[], signal?: AbortSignal): Promise<void> {
     try {
       if (this.closing) throw new Error("closing");
-      for (const { line } of incoming) await this.link.send(line);
-    } catch {
+      await this.link.send(
+        incoming.map(({ line }) => line),
+        signal,
+      );
+    } catch (error) {
+      if (error instanceof StdinClosedError && error.stalled) throw new JsonRpcHttpError(503, `${error.message}: the session has ended`);
       throw new HttpError(404, "Session not found: it has ended");
     }
   }
@@ -245,7 +267,7 @@ export class StreamableSession {
   }
 
   private busy(): boolean {
-    for (const flow of this.flows.values()) if (flow.sink?.open || flow.json) return true;
+    for (const flow of this.flows.values()) if (flow.sink?.open || flow.json?.waiting) return true;
     return false;
   }
 }

@@ -77,5 +77,16 @@ describe("bridge options", () => {
     expect(() => resolveOptions({ maxSessions: 0 })).toThrow(OptionsError);
     expect(() => resolveOptions({ killTimeoutMs: -1 })).toThrow(OptionsError);
     expect(() => resolveOptions({ maxBodyBytes: 1.5 })).toThrow(OptionsError);
+    expect(() => resolveOptions({ stdinStallMs: 0 })).toThrow(OptionsError);
+  });
+
+  test("buffer 8 MiB of stdin per session (more when --max-body is larger) and allow a child 30 s to read it", () => {
+    expect(resolveOptions({})).toMatchObject({ stdinBufferBytes: 8 * 1024 * 1024, stdinStallMs: 30_000 });
+    expect(resolveOptions({ maxBodyBytes: 16 * 1024 * 1024 })).toMatchObject({ stdinBufferBytes: 16 * 1024 * 1024 });
+    expect(resolveOptions({ maxBodyBytes: 1024, stdinBufferBytes: 1024, stdinStallMs: 500 })).toMatchObject({ stdinBufferBytes: 1024, stdinStallMs: 500 });
+  });
+
+  test("refuse a stdin buffer too small for one --max-body message", () => {
+    expect(() => resolveOptions({ stdinBufferBytes: 1024 * 1024 })).toThrow("must hold at least one --max-body message");
   });
 });

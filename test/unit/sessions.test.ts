@@ -18,6 +18,8 @@ function sessions(argv: string[], maxSessions = 4, budget?: SessionBudget) {
     initTimeoutMs: 60_000,
     basePath: "",
     maxLineBytes: 1024 * 1024,
+    stdinBufferBytes: 1024 * 1024,
+    stdinStallMs: 30_000,
     maxSessions,
     log: createLogger("verbose", (line) => void logs.push(line)),
   });
