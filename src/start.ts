@@ -6,6 +6,7 @@
 import { startApp } from "./app/server.ts";
 import { createAppSocketPath } from "./app/socket-path.ts";
 import { BusyPoll } from "./front/busy-poll.ts";
+import { ConnectionCap } from "./front/connection-cap.ts";
 import type { FrontContext } from "./front/context.ts";
 import { listenFront } from "./front/listener.ts";
 import { Registry } from "./front/registry.ts";
@@ -74,6 +75,7 @@ export async function start(input: ProxyOptions = {}): Promise<ProxyHandle> {
     pool,
     poll: new BusyPoll(options.busyPollMs),
     traffic,
+    cap: new ConnectionCap(options.maxConnections, options.logger),
   };
   let listener: ReturnType<typeof listenFront>;
   try {

@@ -27,8 +27,6 @@ import { parseRequestHead, type RequestHead } from "./http-head.ts";
 import type { HttpUrlTarget } from "./target.ts";
 import type { UpstreamPool } from "./upstream-pool.ts";
 
-/** How long a kept-alive client connection may sit between requests. */
-const IDLE_MS = 60_000;
 const loopbackNames = new Set(["127.0.0.1", "localhost", "::1"]);
 
 export class ForwardSession implements ExchangeOwner, Closable {
@@ -76,7 +74,7 @@ export class ForwardSession implements ExchangeOwner, Closable {
     if (closeClient) return this.close();
     // One timer per connection, re-armed: a fresh setTimeout per request costs more than the parse.
     this.waiting = true;
-    (this.idle ??= setTimeout(() => this.waiting && !this.exchange && this.close(), IDLE_MS)).refresh();
+    (this.idle ??= setTimeout(() => this.waiting && !this.exchange && this.close(), this.ctx.options.idleTimeoutMs)).refresh();
     this.resumeClient();
     this.process();
     // A client that half-closed still gets an answer to every request it sent, then our close.

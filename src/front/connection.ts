@@ -3,8 +3,9 @@
  *
  *   bytes ──sniff──▶ CONNECT   → Proxy-Authorization? (407) → forward/connect-tunnel
  *                    absolute  → forward/forward-session (plain-HTTP forwarding; it checks credentials)
- *                    origin    → the internal app (Bun.serve), bytes replayed in order: the open
- *                                one for a trusted peer, the one that asks for a bearer token otherwise
+ *                    origin    → once its head is complete, the internal app (Bun.serve, see
+ *                                app-link.ts), bytes replayed in order: the open one for a trusted
+ *                                peer, the one that asks for a bearer token otherwise
  *                    invalid   → 400/414/431 and close
  *   no complete head within headerTimeoutMs → 408 and close
  */
@@ -13,12 +14,13 @@ import { ForwardSession } from "../forward/forward-session.ts";
 import type { Peer } from "../security/access.ts";
 import { fieldValue } from "../security/credentials.ts";
 import type { FrontContext } from "./context.ts";
-import { slotHandlers, type RawSocket, type SocketOwner } from "./endpoint.ts";
-import { handoff } from "./handoff.ts";
+import type { RawSocket, SocketOwner } from "./endpoint.ts";
+import { linkToApp } from "./app-link.ts";
 import { proxyAuthRequired, respondAndClose, lingerClose } from "./raw-response.ts";
 import { Endpoint } from "./endpoint.ts";
 import type { Closable } from "./registry.ts";
-import { sniff } from "./sniff.ts";
+import { MAX_REQUEST_HEAD } from "../options.ts";
+import { findHeadEnd, sniff } from "./sniff.ts";
 
 export class FrontConnection implements SocketOwner, Closable {
   private buffer = new Uint8Array(1024);
@@ -49,8 +51,13 @@ export class FrontConnection implements SocketOwner, Closable {
         this.ctx.log.warn(`${this.socket.remoteAddress} - ${result.status} ${result.reason}`);
         return this.reject(result.status, result.reason);
       case "origin":
+        // The whole head first, within headerTimeoutMs: the app has no clock of its own.
+        if (findHeadEnd(bytes, searchFrom) === -1) {
+          if (this.length > MAX_REQUEST_HEAD) this.reject(431, "request head too large");
+          return;
+        }
         this.settle();
-        return this.toApp(bytes);
+        return linkToApp(this.ctx, this.socket, this.peer.trusted, bytes);
       case "connect":
         this.settle();
         if (!this.ctx.access.proxyAuthorized(this.peer, fieldValue(result.head, "proxy-authorization"))) {
@@ -91,22 +98,6 @@ export class FrontConnection implements SocketOwner, Closable {
     if (this.routed) return;
     this.settle();
     respondAndClose(this.socket, status, reason);
-  }
-
-  private toApp(bytes: Uint8Array): void {
-    const { ctx, socket } = this;
-    const appSocket = ctx.appSocket(this.peer.trusted);
-    // No busy polling: the app's replies come from child processes that need the CPU
-    // themselves, and polling for them would only compete (measured: /mcp got slower with it).
-    handoff(socket, ctx.registry, {
-      connect: (slot) => Bun.connect({ unix: appSocket, allowHalfOpen: true, data: slot, socket: slotHandlers }),
-      timeoutMs: ctx.options.connectTimeoutMs,
-      early: bytes.slice(),
-      onFail(error) {
-        ctx.log.error(`internal app unreachable: ${String(error)}`);
-        respondAndClose(socket, 502, "internal server unavailable");
-      },
-    });
   }
 
   private append(chunk: Uint8Array): void {

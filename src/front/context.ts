@@ -5,6 +5,7 @@ import type { Access } from "../security/access.ts";
 import type { UpstreamPool } from "../forward/upstream-pool.ts";
 import type { Traffic } from "../status/traffic.ts";
 import type { BusyPoll } from "./busy-poll.ts";
+import type { ConnectionCap } from "./connection-cap.ts";
 import type { Registry } from "./registry.ts";
 
 export interface FrontContext {
@@ -27,4 +28,6 @@ export interface FrontContext {
   poll: BusyPoll;
   /** Open and recent tunnels and forwarded requests, for the status page and /metrics. */
   traffic: Traffic;
+  /** Client connections open now against --max-connections. */
+  cap: ConnectionCap;
 }

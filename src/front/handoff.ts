@@ -29,7 +29,7 @@ export interface HandoffOptions {
   onFail(error: unknown, timedOut: boolean): void;
   /** The client left (or shutdown closed it) before the upstream opened. */
   onAbandon?(): void;
-  /** The upstream opened and the two are piped from now on. */
+  /** The upstream opened and the two are piped from now on (the relays are set: wrap them to watch the bytes). */
   onLinked?(client: Endpoint, upstream: Endpoint): void;
   /** Both sides are closed. */
   onDone?(result: PipeResult & { client: Endpoint; upstream: Endpoint }): void;
@@ -110,17 +110,14 @@ function link(
     },
   };
   registry.add(both);
-  options.onLinked?.(client, upstream);
   pipe(client, upstream, (result) => {
     registry.delete(both);
     options.onDone?.({ ...result, client, upstream });
   });
+  // After pipe(), so onLinked may wrap the relays; the early bytes then pass through them too.
+  options.onLinked?.(client, upstream);
   if (options.greeting) client.write(options.greeting);
-  let backlogged = false;
-  for (const chunk of pending) {
-    client.bytesRead += chunk.length;
-    backlogged = !upstream.write(chunk) || backlogged;
-  }
+  for (const chunk of pending) client.onData(chunk);
   if (clientFin) upstream.shutdownWrite();
-  else if (!backlogged) client.resume();
+  else if (upstream.queued === 0) client.resume();
 }

@@ -1,12 +1,18 @@
 /**
  * The one public port: a Bun.listen TCP listener whose every connection starts as a
- * FrontConnection. Bind failures become a ListenError that says what to do.
+ * FrontConnection. Bind failures become a ListenError that says what to do. Past
+ * --max-connections a new connection is closed at once (connection-cap.ts).
  */
 import { ListenError } from "../errors.ts";
 import type { FrontContext } from "./context.ts";
 import { slotHandlers, unowned, type SocketSlot } from "./endpoint.ts";
 import { FrontConnection } from "./connection.ts";
 import type { TCPSocketListener } from "bun";
+
+/** A client socket's slot; `counted` while it holds a place under the connection cap. */
+interface ClientSlot extends SocketSlot {
+  counted?: boolean;
+}
 
 
 export function listenFront(ctx: FrontContext): TCPSocketListener<SocketSlot> {
@@ -21,11 +27,23 @@ export function listenFront(ctx: FrontContext): TCPSocketListener<SocketSlot> {
       socket: {
         ...slotHandlers,
         open: (socket) => {
-          socket.data = { owner: unowned, poll: ctx.poll };
+          const slot: ClientSlot = { owner: unowned, poll: ctx.poll };
+          socket.data = slot;
           const peer = ctx.access.admit(socket.remoteAddress);
           // Refused by --allow-client: closed before a byte is read or written.
           if (!peer) return void socket.terminate();
+          // Past the cap: closed before a byte is read, so it costs one accept and one close.
+          if (!ctx.cap.admit()) return void socket.end();
+          slot.counted = true;
           new FrontConnection(socket, ctx, peer);
+        },
+        close: (socket, error) => {
+          const slot: ClientSlot = socket.data;
+          if (slot.counted) {
+            slot.counted = false;
+            ctx.cap.release();
+          }
+          slotHandlers.close!(socket, error);
         },
       },
     });

@@ -1,0 +1,92 @@
+/**
+ * An origin-form client connection handed to the internal app, with the bounds the app itself
+ * cannot keep (issue 11): the front watches the messages go by (AppTraffic) and closes the
+ * connection when it sits idle past --idle-timeout, or when a request head takes longer than
+ * --header-timeout. A request in flight (an SSE stream, a slow tool, a pending
+ * --json-response call) has no timeout at all.
+ *
+ *   client ──handoff──▶ app (unix socket)     bytes both ways ─▶ AppTraffic state
+ *     idle ─▶ timer(idleTimeoutMs) ─▶ close both      busy ─▶ no timer
+ *     head ─▶ timer(headerTimeoutMs) ─▶ 408, close    broken ─▶ timer(headerTimeoutMs) ─▶ close
+ *
+ * Why here and not in Bun.serve: its idleTimeout counts whole seconds, is reset by every byte
+ * (a head sent a byte at a time never trips it), and on a unix socket Bun 1.4.5 ignores the
+ * per-request server.timeout(req, 0) that would spare streams and slow requests (measured
+ * again for issue 11). Moving the app to loopback TCP would fix only the last of the three and
+ * open a port other local users can reach. The front already owns both sockets, so it keeps
+ * the clock.
+ */
+import type { FrontContext } from "./context.ts";
+import { slotHandlers, type Endpoint, type RawSocket } from "./endpoint.ts";
+import { handoff } from "./handoff.ts";
+import { plainResponse, respondAndClose } from "./raw-response.ts";
+import { AppTraffic, type AppTrafficState } from "./app-traffic.ts";
+import { isFdExhaustion } from "./connection-cap.ts";
+
+/** `head`: the client's bytes so far, a complete request head first. */
+export function linkToApp(ctx: FrontContext, socket: RawSocket, trusted: boolean, head: Uint8Array): void {
+  const appSocket = ctx.appSocket(trusted);
+  let timer: Timer | undefined;
+  let ends: { client: Endpoint; app: Endpoint } | undefined;
+  const traffic = new AppTraffic((state) => arm(state));
+
+  function arm(state: AppTrafficState): void {
+    clearTimeout(timer);
+    timer = undefined;
+    if (!ends) return;
+    const { client, app } = ends;
+    switch (state) {
+      case "busy":
+        return;
+      case "idle":
+        timer = setTimeout(() => {
+          client.end();
+          app.end();
+        }, ctx.options.idleTimeoutMs);
+        return;
+      case "head":
+      case "broken":
+        timer = setTimeout(() => {
+          // Nothing is in flight (busy would have no timer): the 408 cannot interleave with a response.
+          if (state === "head") client.write(plainResponse(408, "request head not received in time"));
+          client.end();
+          app.destroy();
+        }, ctx.options.headerTimeoutMs);
+        return;
+    }
+  }
+
+  // No busy polling: the app's replies come from child processes that need the CPU
+  // themselves, and polling for them would only compete (measured: /mcp got slower with it).
+  handoff(socket, ctx.registry, {
+    connect: (slot) => Bun.connect({ unix: appSocket, allowHalfOpen: true, data: slot, socket: slotHandlers }),
+    timeoutMs: ctx.options.connectTimeoutMs,
+    early: head.slice(),
+    onFail(error) {
+      if (isFdExhaustion(error)) {
+        ctx.cap.exhausted(error);
+        return respondAndClose(socket, 503, "proxy is out of file descriptors; try again shortly");
+      }
+      ctx.log.error(`internal app unreachable: ${String(error)}`);
+      respondAndClose(socket, 502, "internal server unavailable");
+    },
+    onLinked(client, app) {
+      ends = { client, app };
+      // Watch every byte on its way (handoff calls this after pipe() set the relays).
+      const up = client.onChunk;
+      client.onChunk = (chunk) => {
+        traffic.fromClient(chunk);
+        up(chunk);
+      };
+      const down = app.onChunk;
+      app.onChunk = (chunk) => {
+        traffic.fromApp(chunk);
+        down(chunk);
+      };
+    },
+    onDone() {
+      clearTimeout(timer);
+      ends = undefined;
+    },
+  });
+}
