@@ -21,7 +21,6 @@ import { slotHandlers, type Endpoint, type RawSocket } from "./endpoint.ts";
 import { handoff } from "./handoff.ts";
 import { plainResponse, respondAndClose } from "./raw-response.ts";
 import { AppTraffic, type AppTrafficState } from "./app-traffic.ts";
-import { isFdExhaustion } from "./connection-cap.ts";
 
 /** `head`: the client's bytes so far, a complete request head first. */
 export function linkToApp(ctx: FrontContext, socket: RawSocket, trusted: boolean, head: Uint8Array): void {
@@ -62,13 +61,15 @@ export function linkToApp(ctx: FrontContext, socket: RawSocket, trusted: boolean
     connect: (slot) => Bun.connect({ unix: appSocket, allowHalfOpen: true, data: slot, socket: slotHandlers }),
     timeoutMs: ctx.options.connectTimeoutMs,
     early: head.slice(),
-    onFail(error) {
-      if (isFdExhaustion(error)) {
-        ctx.cap.exhausted(error);
-        return respondAndClose(socket, 503, "proxy is out of file descriptors; try again shortly");
+    onFail(error, timedOut) {
+      if (timedOut) {
+        ctx.log.error(`internal app unreachable: ${String(error)}`);
+        return respondAndClose(socket, 502, "internal server unavailable");
       }
-      ctx.log.error(`internal app unreachable: ${String(error)}`);
-      respondAndClose(socket, 502, "internal server unavailable");
+      // The app listens in this very process, so a refused connect means no fd was left for it:
+      // Bun 1.4.5 reports EMFILE on connect as ECONNREFUSED "Failed to connect" (measured).
+      ctx.cap.exhausted(error);
+      respondAndClose(socket, 503, "the proxy is out of file descriptors; try again shortly");
     },
     onLinked(client, app) {
       ends = { client, app };

@@ -5,7 +5,7 @@
  *
  *   accept ─admit()─▶ under the cap: served
  *                  └▶ at the cap: closed at once, one warning per interval
- *   EMFILE/ENFILE on a connect ─exhausted()─▶ the cap drops to what is open now, minus a margin,
+ *   the connect to the app fails ─exhausted()─▶ the cap drops to what is open now, minus a margin,
  *                                            and climbs back as connections close
  *
  * A refused connection costs one accept and one close; the listener keeps draining its backlog,
@@ -17,14 +17,6 @@ import { LogLimiter } from "../security/log-limiter.ts";
 const WARN_WINDOW_MS = 10_000;
 /** Connections kept free under the lowered cap after an EMFILE, so accept itself still finds an fd. */
 const EXHAUSTED_MARGIN = 8;
-
-/** EMFILE (this process) or ENFILE (the whole system): out of file descriptors. */
-export function isFdExhaustion(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  if (code === "EMFILE" || code === "ENFILE") return true;
-  const message = String((error as { message?: unknown } | undefined)?.message ?? error);
-  return /EMFILE|ENFILE|too many open files/i.test(message);
-}
 
 export class ConnectionCap {
   /** Client connections open now. */
@@ -59,9 +51,10 @@ export class ConnectionCap {
     if (this.limit < this.max && this.open < this.limit) this.limit = Math.min(this.max, this.limit + 1);
   }
 
-  /** A connect failed with EMFILE/ENFILE: hold the cap below what is open now. */
+  /** The process ran out of fds (a connect to the app failed): hold the cap below what is open now. */
   exhausted(error: unknown): void {
     this.limit = Math.max(1, Math.min(this.limit, this.open - EXHAUSTED_MARGIN));
-    this.warnings.note("fds", `out of file descriptors (${String((error as Error)?.message ?? error)}) with ${this.open} connections open; refusing new ones until some end`);
+    const cause = String((error as Error)?.message ?? error);
+    this.warnings.note("fds", `out of file descriptors (${cause}) with ${this.open} connections open; refusing new ones until some end`);
   }
 }
