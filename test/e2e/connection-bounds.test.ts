@@ -90,12 +90,18 @@ describe("--idle-timeout", () => {
 });
 
 describe("--header-timeout", () => {
-  /** Sends `head` a byte every 50 ms until the proxy ends the connection; resolves with ms until then. */
+  /**
+   * Sends the request line of `head` at once (the front used to hand the connection to the app
+   * right then), the rest a byte every 50 ms until the proxy ends the connection; resolves with
+   * the ms until then.
+   */
   async function trickle(client: RawClient, head: string): Promise<number> {
     const started = performance.now();
     let ended = false;
     void client.ended.then(() => (ended = true));
-    for (let i = 0; i < head.length && !ended; i++) {
+    const lineEnd = head.indexOf("\n") + 1;
+    client.write(head.slice(0, lineEnd));
+    for (let i = lineEnd; i < head.length && !ended; i++) {
       client.write(head[i]!);
       await letTimePass(50);
     }
