@@ -35,6 +35,8 @@ export class ForwardSession implements ExchangeOwner, Closable {
   private buffer: Uint8Array = new Uint8Array(0);
   private exchange: Exchange | undefined;
   private idle: Timer | undefined;
+  /** A request head under way after the first (the front timed that one): --header-timeout. */
+  private headTimer: Timer | undefined;
   /** Between requests on a kept-alive connection (what the idle timer is for). */
   private waiting = false;
   private clientFin = false;
@@ -146,8 +148,13 @@ export class ForwardSession implements ExchangeOwner, Closable {
       }
       this.waiting = false;
       const result = sniff(this.buffer);
+      if (result.kind !== "incomplete") {
+        clearTimeout(this.headTimer);
+        this.headTimer = undefined;
+      }
       switch (result.kind) {
         case "incomplete":
+          this.headTimer ??= setTimeout(() => this.reject(408, "request head not received in time"), this.ctx.options.headerTimeoutMs);
           return;
         case "invalid":
           return this.reject(result.status, result.reason);
@@ -206,6 +213,7 @@ export class ForwardSession implements ExchangeOwner, Closable {
     if (this.done) return;
     this.done = true;
     clearTimeout(this.idle);
+    clearTimeout(this.headTimer);
     this.ctx.registry.delete(this);
   }
 }

@@ -130,6 +130,19 @@ describe("--header-timeout", () => {
     expect(client.text()).toContain("HTTP/1.1 408");
     client.close();
   });
+
+  test("cuts a slow second head on a kept-alive forwarding connection too", async () => {
+    await using origin = startHttpOrigin({ respond: () => okResponse("hello") });
+    await using proxy = await startTestProxy({ headerTimeoutMs: 500, idleTimeoutMs: 60_000 });
+    const request = `GET http://127.0.0.1:${origin.port}/x HTTP/1.1\r\nHost: 127.0.0.1:${origin.port}\r\nX-Pad: ${"a".repeat(60)}\r\n\r\n`;
+    const client = await keptAlive(proxy.port, request, "hello");
+    const ms = await trickle(client, request);
+    expect(ms).toBeGreaterThanOrEqual(450);
+    expect(ms).toBeLessThan(1500);
+    expect(client.text()).toContain("HTTP/1.1 408");
+    expect(origin.requests).toHaveLength(1);
+    client.close();
+  });
 });
 
 describe("--max-connections", () => {
