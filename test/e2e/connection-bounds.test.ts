@@ -162,6 +162,25 @@ describe("--max-connections", () => {
     await waitFor(async () => (await probe(port)) === "200", 3000, "service again after a client left");
     for (const client of held) client.close();
   });
+  test("gives a place back for every connection that ends, however it ends", async () => {
+    await using proxy = await startTestProxy({ maxConnections: 2, headerTimeoutMs: 300 });
+    const port = proxy.port;
+    for (let i = 0; i < 4; i++) {
+      const reset = await keptAlive(port, get(port, "/healthz"), healthzBody);
+      reset.socket.terminate(); // RST
+      const quiet = await rawConnect(port); // no head: cut at --header-timeout
+      await within(quiet.ended, 3000, "the head timeout");
+      quiet.close();
+      const half = await rawConnect(port);
+      half.write(get(port, "/healthz"));
+      half.socket.shutdown(); // FIN after a request: answered, then closed
+      await within(half.ended, 3000, "the close after the answer");
+      half.close();
+    }
+    const both = await Promise.all([1, 2].map(() => keptAlive(port, get(port, "/healthz"), healthzBody)));
+    expect(await probe(port)).toBe("closed");
+    for (const client of both) client.close();
+  });
 });
 
 describe("out of file descriptors", () => {
