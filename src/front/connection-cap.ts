@@ -51,7 +51,7 @@ export class ConnectionCap {
     if (this.limit < this.max && this.open < this.limit) this.limit = Math.min(this.max, this.limit + 1);
   }
 
-  /** The process ran out of fds (a connect to the app failed): hold the cap below what is open now. */
+  /** The process ran out of fds (a connect to the app failed, or accept did): hold the cap below what is open now. */
   exhausted(error: unknown): void {
     this.limit = Math.max(1, Math.min(this.limit, this.open - EXHAUSTED_MARGIN));
     const cause = String((error as Error)?.message ?? error);

@@ -15,8 +15,52 @@ interface ClientSlot extends SocketSlot {
 }
 
 
-export function listenFront(ctx: FrontContext): TCPSocketListener<SocketSlot> {
-  const { host, port } = ctx.options;
+/**
+ * The public listener. pause() closes the listening socket (clients then get a refused
+ * connect at once) and resume() binds the same port again: Bun has no way to stop accepting
+ * for a while, and at the fd limit its accept loop spins (fd-watch.ts).
+ */
+export interface FrontListener {
+  readonly port: number;
+  readonly paused: boolean;
+  pause(): void;
+  /** False when the port could not be bound again yet. */
+  resume(): boolean;
+  stop(closeActiveConnections?: boolean): void;
+}
+
+export function listenFront(ctx: FrontContext): FrontListener {
+  const { host } = ctx.options;
+  let current: TCPSocketListener<SocketSlot> | undefined = bind(ctx, ctx.options.port);
+  const port = current.port;
+  return {
+    port,
+    get paused() {
+      return current === undefined;
+    },
+    pause() {
+      current?.stop(false);
+      current = undefined;
+    },
+    resume() {
+      if (current) return true;
+      try {
+        current = bind(ctx, port);
+        return true;
+      } catch (error) {
+        ctx.log.debug(`cannot listen on ${host}:${port} again yet: ${(error as Error).message}`);
+        return false;
+      }
+    },
+    stop(closeActiveConnections = false) {
+      current?.stop(closeActiveConnections);
+      current = undefined;
+    },
+  };
+}
+
+function bind(ctx: FrontContext, port: number): TCPSocketListener<SocketSlot> {
+  const { host } = ctx.options;
   try {
     return Bun.listen<SocketSlot>({
       hostname: host,

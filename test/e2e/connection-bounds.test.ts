@@ -4,7 +4,7 @@
  * --max-connections (or the fd limit) new clients are refused at once while the rest work.
  */
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { runCli, cliPath } from "../helpers/cli.ts";
 import { healthzBody } from "../helpers/healthz.ts";
 import { okResponse, startHttpOrigin } from "../helpers/http-origin.ts";
@@ -207,5 +207,19 @@ describe("out of file descriptors", () => {
     await waitFor(() => held[0]!.text().split(healthzBody).length === 3, 3000, "a held client served again");
     for (const client of held) client.close();
     await waitFor(async () => (await probe(port)) === "200", 5000, "service again once the fds are free");
+  });
+
+  test("stops accepting instead of spinning when accept itself finds no fd, and accepts again once they are free", async () => {
+    const command = `ulimit -n 256; exec ${process.execPath} ${cliPath} -p 0 --max-connections 1000`;
+    await using cli = runCli(["-c", command], {}, "/bin/sh");
+    const port = await cli.port();
+    // Connections that send nothing hold one fd each, and nothing connects onward to fail first.
+    const quiet = await Promise.all(Array.from({ length: 300 }, () => rawConnect(port)));
+    await waitFor(() => readdirSync(`/proc/${cli.proc.pid}/fd`).length >= 250, 5000, "the proxy to reach its fd limit");
+    await letTimePass(500); // the proxy looks every 250 ms
+    expect(await cpuOver(cli.proc.pid, 1000)).toBeLessThan(0.2);
+    expect(cli.stderr()).toContain("no file descriptor left to accept with");
+    for (const client of quiet) client.close();
+    await waitFor(async () => (await probe(port).catch(() => "refused")) === "200", 5000, "service again once the fds are free");
   });
 });
