@@ -9,12 +9,13 @@
  *     idle ─▶ timer(idleTimeoutMs) ─▶ close both      busy ─▶ no timer
  *     head ─▶ timer(headerTimeoutMs) ─▶ 408, close    broken ─▶ timer(headerTimeoutMs) ─▶ close
  *
- * Why here and not in Bun.serve: its idleTimeout counts whole seconds, is reset by every byte
- * (a head sent a byte at a time never trips it), and on a unix socket Bun 1.4.5 ignores the
- * per-request server.timeout(req, 0) that would spare streams and slow requests (measured
- * again for issue 11). Moving the app to loopback TCP would fix only the last of the three and
- * open a port other local users can reach. The front already owns both sockets, so it keeps
- * the clock.
+ * Why here and not in Bun.serve (measured with Bun 1.4.5 for issue 11): its idleTimeout counts
+ * whole seconds and fires late (timer slots of ~4 s); a head sent a byte every 150 ms to a server
+ * with idleTimeout 1 was cut only after 10 s; and on a unix socket the
+ * per-request server.timeout(req, 0) that would spare streams and slow requests is ignored (a
+ * request held 4 s was cut; over TCP it was answered). Moving the app to loopback TCP would fix
+ * only the last, and open a port other local users can reach. The front already owns both
+ * sockets, so it keeps the clock, to the millisecond.
  */
 import type { FrontContext } from "./context.ts";
 import { slotHandlers, type Endpoint, type RawSocket } from "./endpoint.ts";
