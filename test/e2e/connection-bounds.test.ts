@@ -213,13 +213,17 @@ describe("out of file descriptors", () => {
     const command = `ulimit -n 256; exec ${process.execPath} ${cliPath} -p 0 --max-connections 1000`;
     await using cli = runCli(["-c", command], {}, "/bin/sh");
     const port = await cli.port();
+    const early = await keptAlive(port, get(port, "/healthz"), healthzBody);
     // Connections that send nothing hold one fd each, and nothing connects onward to fail first.
     const quiet = await Promise.all(Array.from({ length: 300 }, () => rawConnect(port)));
     await waitFor(() => readdirSync(`/proc/${cli.proc.pid}/fd`).length >= 250, 5000, "the proxy to reach its fd limit");
     await letTimePass(500); // the proxy looks every 250 ms
     expect(await cpuOver(cli.proc.pid, 1000)).toBeLessThan(0.2);
     expect(cli.stderr()).toContain("no file descriptor left to accept with");
-    for (const client of quiet) client.close();
+    // A connection from before keeps being served (on its app connection) while the port does not accept.
+    early.write(get(port, "/healthz"));
+    await waitFor(() => early.text().split(healthzBody).length === 3, 3000, "the early client served again");
+    for (const client of [early, ...quiet]) client.close();
     await waitFor(async () => (await probe(port).catch(() => "refused")) === "200", 5000, "service again once the fds are free");
   });
 });
