@@ -26,34 +26,35 @@ import { AppTraffic, type AppTrafficState } from "./app-traffic.ts";
 /** `head`: the client's bytes so far, a complete request head first. */
 export function linkToApp(ctx: FrontContext, socket: RawSocket, trusted: boolean, head: Uint8Array): void {
   const appSocket = ctx.appSocket(trusted);
-  let timer: Timer | undefined;
   let ends: { client: Endpoint; app: Endpoint } | undefined;
+  // One timer of each kind per connection, re-armed with refresh() rather than a fresh
+  // setTimeout per request. A timer that fires in another state than the one it was armed for
+  // does nothing; refresh() arms it again (even after it fired) when it is needed.
+  let idleTimer: Timer | undefined;
+  let headTimer: Timer | undefined;
   const traffic = new AppTraffic((state) => arm(state));
 
   function arm(state: AppTrafficState): void {
-    clearTimeout(timer);
-    timer = undefined;
     if (!ends) return;
+    if (state === "idle") (idleTimer ??= setTimeout(closeIdle, ctx.options.idleTimeoutMs)).refresh();
+    else if (state === "head" || state === "broken") (headTimer ??= setTimeout(cutHead, ctx.options.headerTimeoutMs)).refresh();
+  }
+
+  function closeIdle(): void {
+    if (!ends || traffic.state !== "idle") return;
+    const { client, app } = ends; // ending one may end the link (and clear ends) at once
+    client.end();
+    app.end();
+  }
+
+  function cutHead(): void {
+    const state = traffic.state;
+    if (!ends || (state !== "head" && state !== "broken")) return;
     const { client, app } = ends;
-    switch (state) {
-      case "busy":
-        return;
-      case "idle":
-        timer = setTimeout(() => {
-          client.end();
-          app.end();
-        }, ctx.options.idleTimeoutMs);
-        return;
-      case "head":
-      case "broken":
-        timer = setTimeout(() => {
-          // Nothing is in flight (busy would have no timer): the 408 cannot interleave with a response.
-          if (state === "head") client.write(plainResponse(408, "request head not received in time"));
-          client.end();
-          app.destroy();
-        }, ctx.options.headerTimeoutMs);
-        return;
-    }
+    // Nothing is in flight (that would be busy): the 408 cannot interleave with a response.
+    if (state === "head") client.write(plainResponse(408, "request head not received in time"));
+    client.end();
+    app.destroy();
   }
 
   // No busy polling: the app's replies come from child processes that need the CPU
@@ -87,7 +88,8 @@ export function linkToApp(ctx: FrontContext, socket: RawSocket, trusted: boolean
       };
     },
     onDone() {
-      clearTimeout(timer);
+      clearTimeout(idleTimer);
+      clearTimeout(headTimer);
       ends = undefined;
     },
   });

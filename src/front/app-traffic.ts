@@ -11,10 +11,13 @@
  *   broken a message we cannot frame (the app then answers 400 and closes): bounded like a head
  *
  * The front stops parsing a connection once it hands it to the app, so without this it could
- * not bound anything after the first request (issue 11).
+ * not bound anything after the first request (issue 11). It reads only what framing needs
+ * (the method, the status, Content-Length, Transfer-Encoding), straight from the bytes: a full
+ * head parse per message was a visible share of /healthz's cost. Bun.serve parses the request
+ * strictly behind us; where we read a head another way than Bun, the worst is a connection
+ * closed early (idle) or kept while its body is awaited, as any upload is.
  */
 import { BodyFramer, type Framing } from "../forward/body-framer.ts";
-import { parseRequestHead, parseResponseHead, tokens, type HeaderField } from "../forward/http-head.ts";
 import { concatBytes, latin1 } from "../bytes.ts";
 import { MAX_REQUEST_HEAD } from "../options.ts";
 import { findHeadEnd } from "./sniff.ts";
@@ -78,9 +81,9 @@ export class AppTraffic {
       const head = this.takeHead(d, bytes, MAX_REQUEST_HEAD);
       if (!head) return;
       bytes = head.rest;
-      const request = parseRequestHead(head.text);
-      this.waiting.push(request.method);
-      const framing = requestFraming(request.headers);
+      const fields = framingFields(head.bytes);
+      this.waiting.push(isHead(head.bytes) ? "HEAD" : "other");
+      const framing: Framing = fields.transferEncoding ? { kind: "chunked" } : fields.length > 0 ? { kind: "length", length: fields.length } : { kind: "none" };
       if (framing.kind !== "none") d.body = new BodyFramer(framing);
       if (d.body?.done) d.body = undefined;
     }
@@ -99,11 +102,11 @@ export class AppTraffic {
       const head = this.takeHead(d, bytes, MAX_RESPONSE_HEAD);
       if (!head) return;
       bytes = head.rest;
-      const response = parseResponseHead(head.text);
+      const status = statusOf(head.bytes);
       // 101 would switch protocols: the app never does, and we could not follow it.
-      if (response.status === 101) throw new Error("protocol switch");
-      if (response.status < 200) continue; // 100 Continue, 103: the final response follows
-      const framing = responseFraming(this.waiting[0] ?? "GET", response.status, response.headers);
+      if (status === 101) throw new Error("protocol switch");
+      if (status < 200) continue; // 100 Continue, 103: the final response follows
+      const framing = responseFraming(this.waiting[0] ?? "other", status, framingFields(head.bytes));
       if (framing.kind === "none") this.waiting.shift();
       else d.body = new BodyFramer(framing);
       if (d.body?.done) {
@@ -114,7 +117,7 @@ export class AppTraffic {
   }
 
   /** Appends to the direction's partial head; the complete head and what follows it, once there is one. */
-  private takeHead(d: Direction, bytes: Uint8Array, max: number): { text: string; rest: Uint8Array } | undefined {
+  private takeHead(d: Direction, bytes: Uint8Array, max: number): { bytes: Uint8Array; rest: Uint8Array } | undefined {
     const from = Math.max(0, d.head.length - 3);
     const buffer = d.head.length === 0 ? bytes : concatBytes(d.head, bytes);
     // Stray CRLFs between messages are allowed before a request line (RFC 9112 §2.2).
@@ -127,30 +130,69 @@ export class AppTraffic {
       return undefined;
     }
     d.head = empty;
-    return { text: latin1(buffer, start, end), rest: buffer.subarray(end) };
+    return { bytes: buffer.subarray(start, end), rest: buffer.subarray(end) };
   }
 }
 
-function requestFraming(headers: HeaderField[]): Framing {
-  if (tokens(headers, "transfer-encoding").length > 0) return { kind: "chunked" };
-  const length = contentLength(headers);
-  return length > 0 ? { kind: "length", length } : { kind: "none" };
+interface FramingFields {
+  /** Content-Length, or -1 when absent. */
+  length: number;
+  /** Any Transfer-Encoding at all (a request with one is chunked or refused by the app). */
+  transferEncoding: boolean;
+  /** Transfer-Encoding ends with chunked. */
+  chunked: boolean;
 }
 
-function responseFraming(method: string, status: number, headers: HeaderField[]): Framing {
+const CONTENT_LENGTH = "content-length";
+const TRANSFER_ENCODING = "transfer-encoding";
+
+/** The framing fields of a complete head, read from its bytes without building strings for the rest. */
+function framingFields(head: Uint8Array): FramingFields {
+  const fields: FramingFields = { length: -1, transferEncoding: false, chunked: false };
+  for (let at = head.indexOf(0x0a) + 1; at > 0 && at < head.length; ) {
+    const eol = head.indexOf(0x0a, at);
+    const end = eol === -1 ? head.length : eol;
+    const first = head[at]! | 0x20;
+    if (first === 0x63 && nameIs(head, at, end, CONTENT_LENGTH)) {
+      const value = valueAfter(head, at + CONTENT_LENGTH.length, end);
+      if (!/^\d{1,15}$/.test(value) || (fields.length !== -1 && Number(value) !== fields.length)) throw new Error("bad Content-Length");
+      fields.length = Number(value);
+    } else if (first === 0x74 && nameIs(head, at, end, TRANSFER_ENCODING)) {
+      fields.transferEncoding = true;
+      if (/(^|,)[ \t]*chunked$/i.test(valueAfter(head, at + TRANSFER_ENCODING.length, end))) fields.chunked = true;
+    }
+    at = end + 1;
+  }
+  return fields;
+}
+
+/** Whether the line at `at` starts with `name` (any case) and a colon. */
+function nameIs(head: Uint8Array, at: number, end: number, name: string): boolean {
+  if (end - at <= name.length || head[at + name.length] !== 0x3a) return false;
+  for (let i = 0; i < name.length; i++) if ((head[at + i]! | 0x20) !== name.charCodeAt(i)) return false;
+  return true;
+}
+
+/** The value after the colon at `colon`, without OWS and the CR. */
+function valueAfter(head: Uint8Array, colon: number, end: number): string {
+  return latin1(head, colon + 1, end).trim();
+}
+
+/** Whether a request head's method is HEAD. */
+function isHead(head: Uint8Array): boolean {
+  return head[0] === 0x48 && head[1] === 0x45 && head[2] === 0x41 && head[3] === 0x44 && head[4] === 0x20;
+}
+
+/** The status of `HTTP/1.x NNN …`; throws on anything else. */
+function statusOf(head: Uint8Array): number {
+  const status = (head[9]! - 0x30) * 100 + (head[10]! - 0x30) * 10 + (head[11]! - 0x30);
+  const separated = head[12] === 0x20 || head[12] === 0x0d;
+  if (latin1(head, 0, 7) !== "HTTP/1." || !separated || !(status >= 100 && status <= 999)) throw new Error("malformed status line");
+  return status;
+}
+
+function responseFraming(method: string, status: number, fields: FramingFields): Framing {
   if (method === "HEAD" || status === 204 || status === 304) return { kind: "none" };
-  if (tokens(headers, "transfer-encoding").includes("chunked")) return { kind: "chunked" };
-  const length = contentLength(headers);
-  return length >= 0 ? { kind: "length", length } : { kind: "close" };
-}
-
-/** -1 when absent; throws on a value two parsers could read two ways. */
-function contentLength(headers: HeaderField[]): number {
-  let length = -1;
-  for (const field of headers) {
-    if (field.key !== "content-length") continue;
-    if (!/^\d{1,15}$/.test(field.value) || (length !== -1 && Number(field.value) !== length)) throw new Error("bad Content-Length");
-    length = Number(field.value);
-  }
-  return length;
+  if (fields.chunked) return { kind: "chunked" };
+  return fields.length >= 0 ? { kind: "length", length: fields.length } : { kind: "close" };
 }
