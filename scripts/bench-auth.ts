@@ -13,7 +13,7 @@
  * which proxy goes first (ABBA); each figure is the median of per-round ratios.
  */
 import { createLogger, start } from "../src/index.ts";
-import { median, within } from "./bench-util.ts";
+import { answerPeer, askPeer, median, within } from "./bench-util.ts";
 
 const ROUNDS = 8;
 const SETUPS_PER_ROUND = 300;
@@ -32,7 +32,6 @@ interface PeerResult {
   /** Per round: [off, always] requests/s. */
   rps: [number, number][];
 }
-type PeerMessage = { ok: true; result: PeerResult } | { ok: false; error: string };
 
 // --- Main thread ---
 
@@ -40,19 +39,9 @@ export async function benchAuth(): Promise<string[]> {
   const logger = createLogger("silent");
   const off = await start({ port: 0, logger, auth: "off" });
   const always = await start({ port: 0, logger, auth: "always", token: TOKEN });
-  const worker = new Worker(new URL(import.meta.url).href);
   try {
-    const result = await new Promise<PeerResult>((resolve, reject) => {
-      worker.addEventListener("message", (event: MessageEvent<PeerMessage>) => {
-        if (event.data.ok) resolve(event.data.result);
-        else reject(new Error(`bench peer failed: ${event.data.error}`));
-      });
-      worker.addEventListener("error", (event) => reject(new Error(`bench peer crashed: ${event.message}`)));
-      worker.postMessage({ off: off.port, always: always.port } satisfies RunRequest);
-    });
-    return report(result);
+    return report(await askPeer<PeerResult>(new URL(import.meta.url).href, { off: off.port, always: always.port } satisfies RunRequest));
   } finally {
-    worker.terminate();
     await Promise.all([off.close(), always.close()]);
   }
 }
@@ -180,11 +169,4 @@ async function runPeer({ off, always }: RunRequest): Promise<PeerResult> {
   }
 }
 
-if (!Bun.isMainThread) {
-  addEventListener("message", (event: MessageEvent<RunRequest>) => {
-    runPeer(event.data).then(
-      (result) => postMessage({ ok: true, result } satisfies PeerMessage),
-      (error) => postMessage({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies PeerMessage),
-    );
-  });
-}
+if (!Bun.isMainThread) answerPeer(runPeer);

@@ -52,8 +52,10 @@ export async function benchBridge(): Promise<string[]> {
   const rateBridged: number[] = [];
   const rateDirect: number[] = [];
   const connectors = { bridged: () => connectBridged(proxy.url), mcp: () => connectMcp(proxy.url), direct: connectDirect };
-  const sequentialTimes = { bridged: seqBridged, mcp: seqMcp, direct: seqDirect };
-  await interleaved(connectors, sequentialTimes);
+  const [bridged, mcp, direct] = await rotatingCalls([connectors.bridged, connectors.mcp, connectors.direct], SEQUENTIAL_CALLS);
+  seqBridged.push(...bridged!);
+  seqMcp.push(...mcp!);
+  seqDirect.push(...direct!);
   for (let round = 0; round < 2; round++) {
     // Throughput: two rounds per mode, the order flipped; each round spawns 20 servers.
     for (const mode of round === 0 ? (["bridged", "direct"] as const) : (["direct", "bridged"] as const)) {
@@ -99,30 +101,16 @@ export async function benchBridgeAb(ab: AbComparison<Record<string, string>>): P
 async function abHalf(a: Record<string, string>, b: Record<string, string>): Promise<[number, number]> {
   await using first = await startProxyProcess(SERVER, 4, [], a);
   await using second = await startProxyProcess(SERVER, 4, [], b);
-  const clients = [await connectBridged(first.url), await connectBridged(second.url), await connectMcp(first.url), await connectMcp(second.url)];
-  const times: number[][] = clients.map(() => []);
-  try {
-    for (let n = 0; n < WARMUP_CALLS; n++) for (const client of clients) await step(echo(client, n), "warm-up call");
-    for (let n = 0; n < SEQUENTIAL_CALLS; n++) {
-      for (let i = 0; i < clients.length; i++) {
-        const k = (n + i) % clients.length;
-        const began = performance.now();
-        await step(echo(clients[k]!, n), "sequential call");
-        times[k]!.push(performance.now() - began);
-      }
-    }
-  } finally {
-    for (const client of clients) {
-      if (client.transport instanceof StreamableHTTPClientTransport) await step(client.transport.terminateSession(), "DELETE /mcp");
-      await client.close();
-    }
-  }
+  const times = await rotatingCalls(
+    [() => connectBridged(first.url), () => connectBridged(second.url), () => connectMcp(first.url), () => connectMcp(second.url)],
+    SEQUENTIAL_CALLS,
+  );
   return [pct(times[0]!, 50) / pct(times[1]!, 50), pct(times[2]!, 50) / pct(times[3]!, 50)];
 }
 
 // --- Load ---
 
-type Connect = () => Promise<Client>;
+export type Connect = () => Promise<Client>;
 type Mode = "bridged" | "mcp" | "direct";
 
 async function connectBridged(url: string): Promise<Client> {
@@ -146,30 +134,33 @@ async function connectDirect(): Promise<Client> {
 const echo = (client: Client, n: number) => client.callTool({ name: "echo", arguments: { message: `bench ${n}` } });
 
 /**
- * Round-trip times (ms) of sequential calls, one session per mode open side by side and the
- * calls interleaved one at a time (the order rotating), so that drift on a shared box hits
- * every mode alike; blocks of calls per mode could not resolve differences of ~50 µs.
+ * Round-trip times (ms) of sequential echo calls, one array per connector, in its order: one
+ * session each, open side by side, the calls interleaved one at a time (the order rotating),
+ * so that drift on a shared box hits every session alike; blocks of calls per session could
+ * not resolve differences of ~50 µs. Every session is closed after, /mcp ones with DELETE.
  */
-async function interleaved(connectors: Record<Mode, Connect>, times: Record<Mode, number[]>): Promise<void> {
-  const modes: Mode[] = ["bridged", "mcp", "direct"];
-  const clients = {} as Record<Mode, Client>;
-  for (const mode of modes) clients[mode] = await connectors[mode]();
+export async function rotatingCalls(connectors: Connect[], calls: number): Promise<number[][]> {
+  const clients: Client[] = [];
+  const times: number[][] = connectors.map(() => []);
   try {
-    for (let n = 0; n < WARMUP_CALLS; n++) for (const mode of modes) await step(echo(clients[mode], n), "warm-up call");
-    for (let n = 0; n < SEQUENTIAL_CALLS; n++) {
-      for (let i = 0; i < modes.length; i++) {
-        const mode = modes[(n + i) % modes.length]!;
+    for (const connect of connectors) clients.push(await connect());
+    for (let n = 0; n < WARMUP_CALLS; n++) for (const client of clients) await step(echo(client, n), "warm-up call");
+    for (let n = 0; n < calls; n++) {
+      for (let i = 0; i < clients.length; i++) {
+        const k = (n + i) % clients.length;
         const began = performance.now();
-        await step(echo(clients[mode], n), "sequential call");
-        times[mode].push(performance.now() - began);
+        await step(echo(clients[k]!, n), "sequential call");
+        times[k]!.push(performance.now() - began);
       }
     }
   } finally {
-    // Client.close() only hangs up; without DELETE the /mcp session would live on until --session-idle.
-    const mcp = clients.mcp?.transport;
-    if (mcp instanceof StreamableHTTPClientTransport) await step(mcp.terminateSession(), "DELETE /mcp");
-    for (const mode of modes) await clients[mode]?.close();
+    for (const client of clients) {
+      // Client.close() only hangs up; without DELETE the /mcp session would live on until --session-idle.
+      if (client.transport instanceof StreamableHTTPClientTransport) await step(client.transport.terminateSession(), "DELETE /mcp");
+      await client.close();
+    }
   }
+  return times;
 }
 
 /** Calls per second with SESSIONS sessions each firing all its calls at once. */

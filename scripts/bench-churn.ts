@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger, start } from "../src/index.ts";
-import { median, percentile, within } from "./bench-util.ts";
+import { answerPeer, askPeer, median, percentile, within } from "./bench-util.ts";
 
 const CLIENTS = 8;
 const ROUNDS = 6;
@@ -33,7 +33,6 @@ interface Round {
   /** ms from connect() to the end of the 200 head, per cycle. */
   setup: number[];
 }
-type PeerMessage = { ok: true; rounds: Round[] } | { ok: false; error: string };
 
 // --- Main thread ---
 
@@ -45,19 +44,10 @@ export async function benchChurn(): Promise<string[]> {
   const tiny = await startTinyproxy(logDir);
   const proxies: Record<string, number> = { ours: ours.port };
   if (tiny) proxies.tinyproxy = tiny.port;
-  const worker = new Worker(new URL(import.meta.url).href);
   try {
-    const rounds = await new Promise<Round[]>((resolve, reject) => {
-      worker.addEventListener("message", (event: MessageEvent<PeerMessage>) => {
-        if (event.data.ok) resolve(event.data.rounds);
-        else reject(new Error(`churn peer failed: ${event.data.error}`));
-      });
-      worker.addEventListener("error", (event) => reject(new Error(`churn peer crashed: ${event.message}`)));
-      worker.postMessage({ proxies } satisfies RunRequest);
-    });
+    const rounds = await askPeer<Round[]>(new URL(import.meta.url).href, { proxies } satisfies RunRequest);
     return report(rounds, tiny !== undefined);
   } finally {
-    worker.terminate();
     await ours.close();
     await tiny?.stop();
     rmSync(logDir, { recursive: true, force: true });
@@ -194,13 +184,6 @@ async function runPeer({ proxies }: RunRequest): Promise<Round[]> {
   }
 }
 
-if (!Bun.isMainThread) {
-  addEventListener("message", (event: MessageEvent<RunRequest>) => {
-    runPeer(event.data).then(
-      (rounds) => postMessage({ ok: true, rounds } satisfies PeerMessage),
-      (error) => postMessage({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies PeerMessage),
-    );
-  });
-}
+if (!Bun.isMainThread) answerPeer(runPeer);
 
 if (import.meta.main) for (const line of await benchChurn()) console.log(line);

@@ -14,7 +14,7 @@
  * is loaded as a Worker).
  */
 import { createLogger, start, type ProxyOptions } from "../src/index.ts";
-import { median, percentile, within, type AbComparison } from "./bench-util.ts";
+import { answerPeer, askPeer, median, percentile, within, type AbComparison } from "./bench-util.ts";
 
 // --- Settings ---
 
@@ -50,7 +50,6 @@ interface PeerResult {
   errors: string[];
 }
 
-type PeerMessage = { ok: true; result: PeerResult } | { ok: false; error: string };
 
 // --- Main thread ---
 
@@ -91,16 +90,7 @@ export async function benchConnectAb(ab: AbComparison<ProxyOptions>): Promise<st
 }
 
 function runWorker(request: RunRequest): Promise<PeerResult> {
-  const worker = new Worker(new URL(import.meta.url).href);
-  return new Promise<PeerResult>((resolve, reject) => {
-    worker.addEventListener("message", (event: MessageEvent<PeerMessage>) => {
-      const message = event.data;
-      if (message.ok) resolve(message.result);
-      else reject(new Error(`bench peer failed: ${message.error}`));
-    });
-    worker.addEventListener("error", (event) => reject(new Error(`bench peer crashed: ${event.message}`)));
-    worker.postMessage(request);
-  }).finally(() => worker.terminate());
+  return askPeer<PeerResult>(new URL(import.meta.url).href, request);
 }
 
 function report(r: PeerResult): string[] {
@@ -390,11 +380,4 @@ async function runPeer({ proxyPort, baselinePort }: RunRequest): Promise<PeerRes
   }
 }
 
-if (!Bun.isMainThread) {
-  addEventListener("message", (event: MessageEvent<RunRequest>) => {
-    runPeer(event.data).then(
-      (result) => postMessage({ ok: true, result } satisfies PeerMessage),
-      (error) => postMessage({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies PeerMessage),
-    );
-  });
-}
+if (!Bun.isMainThread) answerPeer(runPeer);

@@ -13,7 +13,7 @@
  * proxy adds at p50 on one connection. Rounds are interleaved; medians are reported.
  */
 import { createLogger, start, type ProxyOptions } from "../src/index.ts";
-import { median, percentile, within, type AbComparison } from "./bench-util.ts";
+import { askPeer, median, percentile, within, type AbComparison, type PeerMessage } from "./bench-util.ts";
 
 const ROUNDS = 5;
 const ROUND_MS = 1_500;
@@ -32,7 +32,6 @@ interface PeerResult {
   rps32: Record<Mode, number[]>;
   latency: Record<Mode, number[]>;
 }
-type PeerMessage = { ok: true; result: PeerResult } | { ok: false; error: string };
 
 // --- Main thread ---
 
@@ -71,23 +70,14 @@ export async function benchForwardAb(ab: AbComparison<ProxyOptions>): Promise<st
 
 async function runWorkers(ports: RunRequest["ports"]): Promise<PeerResult> {
   const originWorker = new Worker(new URL(import.meta.url).href);
-  const worker = new Worker(new URL(import.meta.url).href);
   try {
     const originPort = await new Promise<number>((resolve, reject) => {
       originWorker.addEventListener("message", (event: MessageEvent<number>) => resolve(event.data));
       originWorker.addEventListener("error", (event) => reject(new Error(`bench origin crashed: ${event.message}`)));
       originWorker.postMessage({ role: "origin" } satisfies WorkerRequest);
     });
-    return await new Promise<PeerResult>((resolve, reject) => {
-      worker.addEventListener("message", (event: MessageEvent<PeerMessage>) => {
-        if (event.data.ok) resolve(event.data.result);
-        else reject(new Error(`bench peer failed: ${event.data.error}`));
-      });
-      worker.addEventListener("error", (event) => reject(new Error(`bench peer crashed: ${event.message}`)));
-      worker.postMessage({ role: "client", ports, originPort } satisfies WorkerRequest);
-    });
+    return await askPeer<PeerResult>(new URL(import.meta.url).href, { role: "client", ports, originPort } satisfies WorkerRequest);
   } finally {
-    worker.terminate();
     originWorker.terminate();
   }
 }
@@ -231,8 +221,8 @@ if (!Bun.isMainThread) {
       return;
     }
     runPeer(request).then(
-      (result) => postMessage({ ok: true, result } satisfies PeerMessage),
-      (error) => postMessage({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies PeerMessage),
+      (result) => postMessage({ ok: true, result } satisfies PeerMessage<PeerResult>),
+      (error) => postMessage({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies PeerMessage<PeerResult>),
     );
   });
 }

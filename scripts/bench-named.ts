@@ -16,7 +16,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startProxyProcess, step } from "./bench-bridge.ts";
+import { rotatingCalls, startProxyProcess, step } from "./bench-bridge.ts";
 import { median, percentile } from "./bench-util.ts";
 
 // --- Settings ---
@@ -25,7 +25,6 @@ const root = join(import.meta.dir, "..");
 const SERVER = [join(root, "node_modules", ".bin", "mcp-server-everything"), "stdio"];
 const ROUNDS = 7;
 const CALLS_PER_ROUND = 300;
-const WARMUP_CALLS = 20;
 /** The named route's round trip may be at most this much slower than the unnamed one. */
 const TARGET_RATIO = 1.03;
 
@@ -66,28 +65,8 @@ export async function benchNamed(): Promise<string[]> {
 // --- One round ---
 
 async function oneRound(url: string): Promise<Record<Route, number[]>> {
-  const clients = {} as Record<Route, Client>;
-  const times: Record<Route, number[]> = { mcp: [], sse: [], "named-mcp": [], "named-sse": [] };
-  try {
-    for (const route of ROUTES) clients[route] = await connect(url, route);
-    for (let n = 0; n < WARMUP_CALLS; n++) for (const route of ROUTES) await step(echo(clients[route], n), "warm-up call");
-    for (let n = 0; n < CALLS_PER_ROUND; n++) {
-      for (let i = 0; i < ROUTES.length; i++) {
-        const route = ROUTES[(n + i) % ROUTES.length]!;
-        const began = performance.now();
-        await step(echo(clients[route], n), "sequential call");
-        times[route].push(performance.now() - began);
-      }
-    }
-  } finally {
-    for (const route of ROUTES) {
-      const transport = clients[route]?.transport;
-      // Without DELETE a /mcp session would live on until --session-idle.
-      if (transport instanceof StreamableHTTPClientTransport) await step(transport.terminateSession(), "DELETE");
-      await clients[route]?.close();
-    }
-  }
-  return times;
+  const times = await rotatingCalls(ROUTES.map((route) => () => connect(url, route)), CALLS_PER_ROUND);
+  return Object.fromEntries(ROUTES.map((route, i) => [route, times[i]!])) as Record<Route, number[]>;
 }
 
 async function connect(url: string, route: Route): Promise<Client> {

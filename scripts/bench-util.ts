@@ -31,3 +31,33 @@ export interface AbComparison<T> {
   baseline: T;
   tolerance: number;
 }
+
+// --- Workers: the benchmarks run their load in a Worker so the proxy keeps a loop (and a core) of its own ---
+
+export type PeerMessage<T> = { ok: true; result: T } | { ok: false; error: string };
+
+/**
+ * Main thread: starts the Worker at `url`, posts `request`, and resolves with the result its
+ * answerPeer() sends back (rejects with its error or crash); the Worker is ended either way.
+ */
+export function askPeer<T>(url: string, request: unknown): Promise<T> {
+  const worker = new Worker(url);
+  return new Promise<T>((resolve, reject) => {
+    worker.addEventListener("message", (event: MessageEvent<PeerMessage<T>>) => {
+      if (event.data.ok) resolve(event.data.result);
+      else reject(new Error(`bench peer failed: ${event.data.error}`));
+    });
+    worker.addEventListener("error", (event) => reject(new Error(`bench peer crashed: ${event.message}`)));
+    worker.postMessage(request);
+  }).finally(() => worker.terminate());
+}
+
+/** In the Worker: answers each request with `run(request)`, or its error, as a PeerMessage. */
+export function answerPeer<Req, T>(run: (request: Req) => Promise<T>): void {
+  addEventListener("message", (event: MessageEvent<Req>) => {
+    run(event.data).then(
+      (result) => postMessage({ ok: true, result } satisfies PeerMessage<T>),
+      (error) => postMessage({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies PeerMessage<T>),
+    );
+  });
+}

@@ -45,7 +45,7 @@ export interface ProxyOptions {
   reuseUpstream?: boolean;
   /**
    * How long the event loop keeps polling instead of sleeping after a socket read, so that the
-   * reply it waits for is not delayed by a thread wake-up (see front/busy-poll.ts); 0 turns it off.
+   * reply it waits for is not delayed by a thread wake-up (see net/busy-poll.ts); 0 turns it off.
    * @default 200 µs (0.2)
    */
   busyPollMs?: number;

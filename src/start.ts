@@ -5,13 +5,13 @@
  */
 import { startApp } from "./app/server.ts";
 import { createAppSocketPath } from "./app/socket-path.ts";
-import { BusyPoll } from "./front/busy-poll.ts";
+import { BusyPoll } from "./net/busy-poll.ts";
 import { ConnectionCap } from "./front/connection-cap.ts";
 import type { FrontContext } from "./front/context.ts";
 import { FdWatch } from "./front/fd-watch.ts";
 import { listenFront } from "./front/listener.ts";
 import { fdLimit } from "./fd-limit.ts";
-import { Registry } from "./front/registry.ts";
+import { Registry } from "./net/registry.ts";
 import { UpstreamPool } from "./forward/upstream-pool.ts";
 import { resolveOptions, type ProxyOptions, type ResolvedOptions } from "./options.ts";
 import { Access } from "./security/access.ts";

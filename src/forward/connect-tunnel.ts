@@ -9,18 +9,19 @@
  *            └─open─▶ 200 + pipe ─close─▶ one log line
  */
 import { describeErrno, HttpError, statusForErrno } from "../errors.ts";
-import { slotHandlers, type RawSocket, type SocketSlot } from "../front/endpoint.ts";
-import { handoff } from "../front/handoff.ts";
-import { respondAndClose } from "../front/raw-response.ts";
-import type { FrontContext } from "../front/context.ts";
+import { slotHandlers, type Endpoint, type SocketSlot } from "../net/endpoint.ts";
+import { handoff } from "../net/handoff.ts";
+import { respondAndClose } from "../net/raw-response.ts";
+import type { ForwardContext } from "./context.ts";
 import type { Peer } from "../security/access.ts";
 import { formatTarget, parseAuthority, type Target } from "./target.ts";
 
 const ESTABLISHED = "HTTP/1.1 200 Connection established\r\n\r\n";
 
-export function openTunnel(ctx: FrontContext, client: RawSocket, authority: string, early: Uint8Array, peer: Peer): void {
+/** `client` is the connection's one Endpoint: a response still queued on it goes out before the 200. */
+export function openTunnel(ctx: ForwardContext, client: Endpoint, authority: string, early: Uint8Array, peer: Peer): void {
   const started = performance.now();
-  const from = `${client.remoteAddress}`;
+  const from = `${client.socket.remoteAddress}`;
   let target: Target;
   try {
     target = parseAuthority(authority);

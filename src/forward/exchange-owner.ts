@@ -1,13 +1,13 @@
 /** The contract between a client connection (ForwardSession) and the exchange it runs. */
-import type { FrontContext } from "../front/context.ts";
+import type { ForwardContext } from "./context.ts";
 import type { Peer } from "../security/access.ts";
-import type { Endpoint } from "../front/endpoint.ts";
+import type { Endpoint } from "../net/endpoint.ts";
 import type { HttpUrlTarget } from "./target.ts";
 import type { UpstreamPool } from "./upstream-pool.ts";
 
 /** What an exchange needs from the client connection that owns it. */
 export interface ExchangeOwner {
-  ctx: FrontContext;
+  ctx: ForwardContext;
   pool: UpstreamPool;
   client: Endpoint;
   clientName: string;

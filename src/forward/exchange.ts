@@ -10,8 +10,8 @@
  */
 import { latin1Bytes } from "../bytes.ts";
 import { describeErrno, HttpError, statusForErrno } from "../errors.ts";
-import type { Endpoint } from "../front/endpoint.ts";
-import { plainResponse } from "../front/raw-response.ts";
+import type { Endpoint } from "../net/endpoint.ts";
+import { plainResponse } from "../net/raw-response.ts";
 import { BodyFramer, type FramingError } from "./body-framer.ts";
 import type { ExchangeOwner } from "./exchange-owner.ts";
 import { upstreamKeepsAlive } from "./headers.ts";
@@ -98,13 +98,28 @@ export class Exchange {
     return taken;
   }
 
-  /** The client sent FIN. A request body still incomplete can never complete: give up on it. */
-  clientEnded(): void {
-    if (this.over || this.requestDone || this.responseStarted) return;
-    this.abort();
+  /**
+   * The client sent FIN. A request body still incomplete can never complete: give up on it.
+   * A complete request still waiting for its answer is given up too, as nginx does
+   * (`proxy_ignore_client_abort off`): TCP cannot tell a half-close from a client that left,
+   * and holding the upstream for one that left is the worse mistake. Two exceptions keep
+   * answering: the answer has begun (the client is reading it), or more requests were
+   * pipelined behind this one (`printf '…' | nc -N`: a batch, then FIN to say "that is all").
+   */
+  clientEnded(pipelinedBehind: boolean): void {
+    if (this.over || this.responseStarted) return;
+    if (!this.requestDone) return this.abort();
+    if (pipelinedBehind) return;
+    this.clientGone();
+    this.owner.finished(true);
   }
 
-  /** The client went away: drop everything. */
+  /** The client's connection closed: drop everything, and log that it went away. */
+  clientLeft(): void {
+    if (!this.over) this.clientGone();
+  }
+
+  /** Shutdown: drop everything. */
   destroy(): void {
     if (this.over) return;
     this.stop();
@@ -248,6 +263,13 @@ export class Exchange {
     this.log(status, outcome, error);
     this.owner.client.write(plainResponse(status, message));
     this.owner.finished(true);
+  }
+
+  /** Closes the upstream at once and logs the 499 nobody will read (nginx's word for it). */
+  private clientGone(): void {
+    this.stop();
+    this.flow.end(0, "aborted"); // the status page counts it as before; log() below finds it ended
+    this.log(499, "aborted");
   }
 
   private abort(): void {

@@ -12,11 +12,11 @@
  */
 import { concatBytes } from "../bytes.ts";
 import { HttpError } from "../errors.ts";
-import type { FrontContext } from "../front/context.ts";
-import { Endpoint, type RawSocket } from "../front/endpoint.ts";
-import { lingerClose, plainResponse, proxyAuthRequired } from "../front/raw-response.ts";
-import type { Closable } from "../front/registry.ts";
-import { sniff } from "../front/sniff.ts";
+import type { ForwardContext } from "./context.ts";
+import type { Endpoint } from "../net/endpoint.ts";
+import { lingerClose, plainResponse, proxyAuthRequired } from "../net/raw-response.ts";
+import type { Closable } from "../net/registry.ts";
+import { sniff, type Sniffed } from "./sniff.ts";
 import { MAX_REQUEST_HEAD } from "../options.ts";
 import type { Peer } from "../security/access.ts";
 import { fieldValue } from "../security/credentials.ts";
@@ -41,25 +41,38 @@ export class ForwardSession implements ExchangeOwner, Closable {
   private waiting = false;
   private clientFin = false;
   private done = false;
+  /** An answer is still queued for the client: the next request waits until it has read it. */
+  private held = false;
   /**
    * The Proxy-Authorization value this connection already proved: a kept-alive client sends
    * the same one on every request, and comparing it to its own earlier value leaks nothing.
    */
   private accepted: string | undefined;
+  /** What the front already made of the head at the start of the buffer: not parsed twice. */
+  private sniffed: Sniffed | undefined;
 
+  /**
+   * `client` is the connection's one Endpoint (made where it was accepted); `bytes` what it
+   * sent so far, starting with the head the front sniffed as `first`.
+   */
   constructor(
-    readonly ctx: FrontContext,
+    readonly ctx: ForwardContext,
     readonly pool: UpstreamPool,
-    socket: RawSocket,
+    client: Endpoint,
     bytes: Uint8Array,
     readonly peer: Peer,
+    first?: Sniffed,
   ) {
-    this.clientName = `${socket.remoteAddress}`;
-    this.client = new Endpoint(socket);
+    this.clientName = `${client.socket.remoteAddress}`;
+    this.client = client;
+    this.sniffed = first;
     this.client.onChunk = (chunk) => this.onData(chunk);
     this.client.onFin = () => this.onFin();
     this.client.onGone = () => this.onGone();
-    this.client.onWritable = () => this.exchange?.clientWritable();
+    this.client.onWritable = () => {
+      if (this.exchange) this.exchange.clientWritable();
+      else if (this.held) this.next();
+    };
     ctx.registry.add(this);
     this.onData(bytes);
   }
@@ -74,13 +87,27 @@ export class ForwardSession implements ExchangeOwner, Closable {
   finished(closeClient: boolean): void {
     this.exchange = undefined;
     if (closeClient) return this.close();
+    // The idle timer runs while the answer drains too: a client that never reads is closed.
+    this.armIdle();
+    // Pipelined answers never pile up in the client's queue: one exchange's tail at most.
+    if (this.client.queued > 0) return void (this.held = true);
+    this.next();
+  }
+
+  /** Takes the next request, or waits for one. */
+  private next(): void {
+    if (this.held) this.armIdle(); // the client read: it is not idle
+    this.held = false;
+    this.resumeClient();
+    this.process();
+    // A client that half-closed after pipelining requests gets an answer to each, then our close.
+    if (this.clientFin && !this.exchange && !this.done) this.close();
+  }
+
+  private armIdle(): void {
     // One timer per connection, re-armed: a fresh setTimeout per request costs more than the parse.
     this.waiting = true;
     (this.idle ??= setTimeout(() => this.waiting && !this.exchange && this.close(), this.ctx.options.idleTimeoutMs)).refresh();
-    this.resumeClient();
-    this.process();
-    // A client that half-closed still gets an answer to every request it sent, then our close.
-    if (this.clientFin && !this.exchange && !this.done) this.close();
   }
 
   upgraded(): Uint8Array {
@@ -117,12 +144,12 @@ export class ForwardSession implements ExchangeOwner, Closable {
 
   private onFin(): void {
     this.clientFin = true;
-    if (!this.exchange) this.close();
-    else this.exchange.clientEnded();
+    if (this.exchange) this.exchange.clientEnded(this.buffer.length > 0);
+    else if (!this.held) this.close();
   }
 
   private onGone(): void {
-    this.exchange?.destroy();
+    this.exchange?.clientLeft();
     this.leave();
   }
 
@@ -138,7 +165,7 @@ export class ForwardSession implements ExchangeOwner, Closable {
   }
 
   private step(): void {
-    while (!this.done && this.buffer.length > 0) {
+    while (!this.done && !this.held && this.buffer.length > 0) {
       if (this.exchange) {
         if (this.exchange.requestDone) return; // pipelined: wait for the response
         const taken = this.exchange.feedRequest(this.buffer);
@@ -147,7 +174,8 @@ export class ForwardSession implements ExchangeOwner, Closable {
         continue;
       }
       this.waiting = false;
-      const result = sniff(this.buffer);
+      const result = this.sniffed ?? sniff(this.buffer);
+      this.sniffed = undefined;
       if (result.kind !== "incomplete") {
         clearTimeout(this.headTimer);
         this.headTimer = undefined;
@@ -164,7 +192,7 @@ export class ForwardSession implements ExchangeOwner, Closable {
           if (!this.authorized(fieldValue(result.head, "proxy-authorization"))) return this.refuseCredentials();
           const rest = this.buffer.slice(result.headLength);
           this.leave();
-          return openTunnel(this.ctx, this.client.socket, result.line.target, rest, this.peer);
+          return openTunnel(this.ctx, this.client, result.line.target, rest, this.peer);
         }
         case "absolute": {
           this.buffer = this.buffer.subarray(result.headLength);

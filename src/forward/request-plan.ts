@@ -50,6 +50,7 @@ export function requestLogLine(
   verbose: boolean,
 ): string {
   const path = verbose ? target.path : target.path.split("?")[0];
-  const shown = status === 0 ? "aborted" : String(status);
+  // 499: the client closed the connection before its answer (nginx's code); it never saw a status.
+  const shown = status === 0 ? "aborted" : status === 499 ? "499 client closed the connection," : String(status);
   return `${client} ${head.method} ${formatTarget(target)}${path} ${shown} ${bytes} B ${Math.round(ms)} ms`;
 }

@@ -9,7 +9,7 @@
  */
 import { concatBytes, latin1 } from "../bytes.ts";
 import type { HttpError } from "../errors.ts";
-import { findHeadEnd } from "../front/sniff.ts";
+import { findHeadEnd } from "./sniff.ts";
 import { BodyFramer, type Framing } from "./body-framer.ts";
 import { responseFraming } from "./headers.ts";
 import { parseResponseHead, type ResponseHead } from "./http-head.ts";

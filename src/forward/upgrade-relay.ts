@@ -3,8 +3,8 @@
  * upstream connections stop being HTTP: they become one raw two-way pipe, like a tunnel.
  * Bytes either side sent behind the handshake belong to the new protocol and go first.
  */
-import type { Endpoint } from "../front/endpoint.ts";
-import { pipe } from "../front/pipe.ts";
+import type { Endpoint } from "../net/endpoint.ts";
+import { pipe } from "../net/pipe.ts";
 
 export function relayUpgrade(client: Endpoint, upstream: Endpoint, head: string, fromUpstream: Uint8Array, fromClient: Uint8Array): void {
   client.write(head);

@@ -4,8 +4,8 @@
  * slower than connectTimeoutMs rejects with ETIMEDOUT, which the errno table maps to 504.
  */
 import { ConnectTimeout } from "../errors.ts";
-import type { FrontContext } from "../front/context.ts";
-import { Endpoint, slotHandlers, unowned, type RawSocket, type SocketSlot } from "../front/endpoint.ts";
+import type { ForwardContext } from "./context.ts";
+import { Endpoint, slotHandlers, unowned, type RawSocket, type SocketSlot } from "../net/endpoint.ts";
 import type { Target } from "./target.ts";
 
 
@@ -16,7 +16,7 @@ export interface Connecting {
 }
 
 /** `app`: the internal app's socket to connect to instead of the target (the target is this proxy). */
-export function connectUpstream(ctx: FrontContext, target: Target, app: string | undefined): Connecting {
+export function connectUpstream(ctx: ForwardContext, target: Target, app: string | undefined): Connecting {
   let cancelled = false;
   let timer: Timer | undefined;
   const slot: SocketSlot = { owner: unowned, poll: ctx.poll };

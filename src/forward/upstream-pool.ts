@@ -4,8 +4,8 @@
  * Reusing saves a TCP handshake per request; scripts/bench.ts measures it against one
  * connection per request.
  */
-import type { Endpoint } from "../front/endpoint.ts";
-import type { Closable } from "../front/registry.ts";
+import type { Endpoint } from "../net/endpoint.ts";
+import type { Closable } from "../net/registry.ts";
 
 export interface PoolLimits {
   /** Idle connections kept per host:port; 0 turns reuse off. */

@@ -8,8 +8,8 @@
  *   retry(): a kept connection closed before answering; once more on a fresh one
  */
 import { ConnectTimeout, describeErrno, HttpError } from "../errors.ts";
-import type { FrontContext } from "../front/context.ts";
-import type { Endpoint } from "../front/endpoint.ts";
+import type { ForwardContext } from "./context.ts";
+import type { Endpoint } from "../net/endpoint.ts";
 import type { Peer } from "../security/access.ts";
 import { formatTarget, type Target } from "./target.ts";
 import { connectUpstream, type Connecting } from "./upstream-connect.ts";
@@ -37,7 +37,7 @@ export class UpstreamRequest {
   private retried = false;
 
   constructor(
-    private readonly ctx: FrontContext,
+    private readonly ctx: ForwardContext,
     private readonly pool: UpstreamPool,
     private target: Target,
     /**

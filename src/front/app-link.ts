@@ -18,13 +18,13 @@
  * sockets, so it keeps the clock, to the millisecond.
  */
 import type { FrontContext } from "./context.ts";
-import { slotHandlers, type Endpoint, type RawSocket } from "./endpoint.ts";
-import { handoff } from "./handoff.ts";
-import { plainResponse, respondAndClose } from "./raw-response.ts";
+import { slotHandlers, type Endpoint } from "../net/endpoint.ts";
+import { handoff } from "../net/handoff.ts";
+import { plainResponse, respondAndClose } from "../net/raw-response.ts";
 import { AppTraffic, type AppTrafficState } from "./app-traffic.ts";
 
 /** `head`: the client's bytes so far, a complete request head first. */
-export function linkToApp(ctx: FrontContext, socket: RawSocket, trusted: boolean, head: Uint8Array): void {
+export function linkToApp(ctx: FrontContext, client: Endpoint, trusted: boolean, head: Uint8Array): void {
   const appSocket = ctx.appSocket(trusted);
   let ends: { client: Endpoint; app: Endpoint } | undefined;
   // One timer of each kind per connection, re-armed with refresh() rather than a fresh
@@ -59,19 +59,19 @@ export function linkToApp(ctx: FrontContext, socket: RawSocket, trusted: boolean
 
   // No busy polling: the app's replies come from child processes that need the CPU
   // themselves, and polling for them would only compete (measured: /mcp got slower with it).
-  handoff(socket, ctx.registry, {
+  handoff(client, ctx.registry, {
     connect: (slot) => Bun.connect({ unix: appSocket, allowHalfOpen: true, data: slot, socket: slotHandlers }),
     timeoutMs: ctx.options.connectTimeoutMs,
     early: head.slice(),
     onFail(error, timedOut) {
       if (timedOut) {
         ctx.log.error(`internal app unreachable: ${String(error)}`);
-        return respondAndClose(socket, 502, "internal server unavailable");
+        return respondAndClose(client, 502, "internal server unavailable");
       }
       // The app listens in this very process, so a refused connect means no fd was left for it:
       // Bun 1.4.5 reports EMFILE on connect as ECONNREFUSED "Failed to connect" (measured).
       ctx.cap.exhausted(error);
-      respondAndClose(socket, 503, "the proxy is out of file descriptors; try again shortly");
+      respondAndClose(client, 503, "the proxy is out of file descriptors; try again shortly");
     },
     onLinked(client, app) {
       ends = { client, app };

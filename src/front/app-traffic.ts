@@ -20,7 +20,7 @@
 import { BodyFramer, type Framing } from "../forward/body-framer.ts";
 import { concatBytes, latin1 } from "../bytes.ts";
 import { MAX_REQUEST_HEAD } from "../options.ts";
-import { findHeadEnd } from "./sniff.ts";
+import { findHeadEnd } from "../forward/sniff.ts";
 
 export type AppTrafficState = "idle" | "head" | "busy" | "broken";
 

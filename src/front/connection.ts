@@ -14,26 +14,30 @@ import { ForwardSession } from "../forward/forward-session.ts";
 import type { Peer } from "../security/access.ts";
 import { fieldValue } from "../security/credentials.ts";
 import type { FrontContext } from "./context.ts";
-import type { RawSocket, SocketOwner } from "./endpoint.ts";
-import { linkToApp } from "./app-link.ts";
-import { proxyAuthRequired, respondAndClose, lingerClose } from "./raw-response.ts";
-import { Endpoint } from "./endpoint.ts";
-import type { Closable } from "./registry.ts";
+import { Endpoint, type RawSocket } from "../net/endpoint.ts";
+import { proxyAuthRequired, respondAndClose, lingerClose } from "../net/raw-response.ts";
+import type { Closable } from "../net/registry.ts";
+import { findHeadEnd, sniff } from "../forward/sniff.ts";
 import { MAX_REQUEST_HEAD } from "../options.ts";
-import { findHeadEnd, sniff } from "./sniff.ts";
+import { linkToApp } from "./app-link.ts";
 
-export class FrontConnection implements SocketOwner, Closable {
+/** Makes the socket's one Endpoint and hands it on, with the bytes read and the sniff result. */
+export class FrontConnection implements Closable {
   private buffer = new Uint8Array(1024);
   private length = 0;
   private routed = false;
   private readonly timer: Timer;
+  private readonly client: Endpoint;
 
   constructor(
     private readonly socket: RawSocket,
     private readonly ctx: FrontContext,
     private readonly peer: Peer,
   ) {
-    socket.data.owner = this;
+    this.client = new Endpoint(socket);
+    this.client.onChunk = (chunk) => this.onData(chunk);
+    this.client.onFin = () => this.onEnd();
+    this.client.onGone = () => this.onClose();
     ctx.registry.add(this);
     this.timer = setTimeout(() => this.reject(408, "request head not received in time"), ctx.options.headerTimeoutMs);
   }
@@ -57,21 +61,19 @@ export class FrontConnection implements SocketOwner, Closable {
           return;
         }
         this.settle();
-        return linkToApp(this.ctx, this.socket, this.peer.trusted, bytes);
+        return linkToApp(this.ctx, this.client, this.peer.trusted, bytes);
       case "connect":
         this.settle();
         if (!this.ctx.access.proxyAuthorized(this.peer, fieldValue(result.head, "proxy-authorization"))) {
-          return lingerClose(new Endpoint(this.socket), proxyAuthRequired);
+          return lingerClose(this.client, proxyAuthRequired);
         }
-        return openTunnel(this.ctx, this.socket, result.line.target, bytes.subarray(result.headLength), this.peer);
+        return openTunnel(this.ctx, this.client, result.line.target, bytes.subarray(result.headLength), this.peer);
       case "absolute":
         this.settle();
-        new ForwardSession(this.ctx, this.ctx.pool, this.socket, bytes.slice(), this.peer);
+        new ForwardSession(this.ctx, this.ctx.pool, this.client, bytes.slice(), this.peer, result);
         return;
     }
   }
-
-  onDrain(): void {}
 
   onEnd(): void {
     // FIN before a complete head: nothing more will come.
@@ -84,7 +86,7 @@ export class FrontConnection implements SocketOwner, Closable {
 
   destroy(): void {
     this.settle();
-    this.socket.terminate();
+    this.client.destroy();
   }
 
   private settle(): void {
@@ -97,7 +99,7 @@ export class FrontConnection implements SocketOwner, Closable {
   private reject(status: number, reason: string): void {
     if (this.routed) return;
     this.settle();
-    respondAndClose(this.socket, status, reason);
+    respondAndClose(this.client, status, reason);
   }
 
   private append(chunk: Uint8Array): void {

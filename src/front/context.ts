@@ -1,33 +1,11 @@
-/** What every connection handler of the front shares. */
-import type { Logger } from "../log.ts";
-import type { ResolvedOptions } from "../options.ts";
-import type { Access } from "../security/access.ts";
-import type { UpstreamPool } from "../forward/upstream-pool.ts";
-import type { Traffic } from "../status/traffic.ts";
-import type { BusyPoll } from "./busy-poll.ts";
+/**
+ * What every connection handler of the front shares: the forwarding context (forward/ may
+ * not import front/, so the fields it needs live there) plus whatever only the front uses.
+ */
+import type { ForwardContext } from "../forward/context.ts";
 import type { ConnectionCap } from "./connection-cap.ts";
-import type { Registry } from "./registry.ts";
 
-export interface FrontContext {
-  options: ResolvedOptions;
-  log: Logger;
-  /** Every open client and upstream connection, for shutdown. */
-  registry: Registry;
-  /**
-   * Where the internal Bun.serve app listens (a unix socket path or Linux abstract name): the
-   * open one for a client that needs no credentials, the one that asks for a bearer token otherwise.
-   */
-  appSocket(trusted: boolean): string;
-  /** Client admission, credentials and destination rules. */
-  access: Access;
-  /** The port the front actually bound (options.port may be 0). */
-  publicPort(): number;
-  /** Idle upstream connections kept for plain-HTTP forwarding. */
-  pool: UpstreamPool;
-  /** Keeps the loop polling for a moment after each read (--busy-poll). */
-  poll: BusyPoll;
-  /** Open and recent tunnels and forwarded requests, for the status page and /metrics. */
-  traffic: Traffic;
+export interface FrontContext extends ForwardContext {
   /** Client connections open now against --max-connections. */
   cap: ConnectionCap;
 }

@@ -5,7 +5,7 @@
  */
 import { ListenError } from "../errors.ts";
 import type { FrontContext } from "./context.ts";
-import { slotHandlers, unowned, type SocketSlot } from "./endpoint.ts";
+import { slotHandlers, unowned, type SocketSlot } from "../net/endpoint.ts";
 import { FrontConnection } from "./connection.ts";
 import type { TCPSocketListener } from "bun";
 

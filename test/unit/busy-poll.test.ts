@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { BusyPoll } from "../../src/front/busy-poll.ts";
+import { BusyPoll } from "../../src/net/busy-poll.ts";
 import { waitFor } from "../helpers/wait.ts";
 
 describe("busy polling", () => {

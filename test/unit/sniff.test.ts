@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { sniff, type Sniffed } from "../../src/front/sniff.ts";
+import { sniff, type Sniffed } from "../../src/forward/sniff.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

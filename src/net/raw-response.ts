@@ -6,7 +6,7 @@
  */
 import { STATUS_CODES } from "node:http";
 import { concatBytes, latin1Bytes } from "../bytes.ts";
-import { Endpoint, type RawSocket } from "./endpoint.ts";
+import type { Endpoint } from "./endpoint.ts";
 
 const LINGER_MS = 2_000;
 
@@ -31,8 +31,9 @@ export const proxyAuthRequired = plainResponse(
   { "Proxy-Authenticate": 'Basic realm="mcp-proxy"' },
 );
 
-export function respondAndClose(socket: RawSocket, status: number, message: string, onClosed?: () => void): void {
-  lingerClose(new Endpoint(socket), plainResponse(status, message), onClosed);
+/** `plainResponse` on the socket's own Endpoint (behind anything still queued on it), then lingerClose. */
+export function respondAndClose(endpoint: Endpoint, status: number, message: string, onClosed?: () => void): void {
+  lingerClose(endpoint, plainResponse(status, message), onClosed);
 }
 
 /** Writes `bytes`, sends FIN, reads and drops what still comes, closes on the client's close or after the linger. */

@@ -1,17 +1,18 @@
 /**
- * Hands a sniffed client socket to a new upstream connection, then pipes the two.
+ * Hands a sniffed client connection to a new upstream connection, then pipes the two.
  *
  *   client (paused, bytes kept) ──connect()──▶ upstream open ──▶ greeting → client,
  *                                                                 early bytes → upstream, pipe
  *                               └─ error / timeout ──▶ onFail (the caller answers 502/504)
  *
  * Used for CONNECT tunnels (upstream = the target) and for origin-form requests (upstream =
- * the internal app server). While the upstream is connecting the client is paused; whatever
- * it had already sent is kept and goes first, in order.
+ * the internal app server). The client keeps its one Endpoint throughout: whatever is still
+ * queued for it (a pipelined response) goes out before the greeting. While the upstream is
+ * connecting the client is paused; whatever it had already sent is kept and goes first, in order.
  */
 import { ConnectTimeout } from "../errors.ts";
 import type { BusyPoll } from "./busy-poll.ts";
-import { Endpoint, unowned, type RawSocket, type SocketOwner, type SocketSlot } from "./endpoint.ts";
+import { Endpoint, unowned, type RawSocket, type SocketSlot } from "./endpoint.ts";
 import { pipe, type PipeResult } from "./pipe.ts";
 import type { Closable, Registry } from "./registry.ts";
 
@@ -25,7 +26,7 @@ export interface HandoffOptions {
   greeting?: string;
   /** Kept awake by reads on both sides (--busy-poll); none: the loop sleeps as it likes. */
   poll?: BusyPoll;
-  /** The upstream could not be reached; the client socket is the caller's again. */
+  /** The upstream could not be reached; the client is the caller's again. */
   onFail(error: unknown, timedOut: boolean): void;
   /** The client left (or shutdown closed it) before the upstream opened. */
   onAbandon?(): void;
@@ -35,26 +36,27 @@ export interface HandoffOptions {
   onDone?(result: PipeResult & { client: Endpoint; upstream: Endpoint }): void;
 }
 
-
-export function handoff(client: RawSocket, registry: Registry, options: HandoffOptions): void {
+export function handoff(client: Endpoint, registry: Registry, options: HandoffOptions): void {
   const pending: Uint8Array[] = options.early.length > 0 ? [options.early] : [];
   let clientFin = false;
   let settled = false;
   let upstreamSocket: RawSocket | undefined;
+  if (client.closed) return void options.onAbandon?.();
+  // From here on bytesRead counts what the client sent for the upstream, not the head before it.
+  client.bytesRead = options.early.length;
 
-  const waiting: SocketOwner & Closable = {
-    onData: (chunk) => void pending.push(chunk),
-    onDrain: () => {},
-    onEnd: () => void (clientFin = true),
-    onClose: () => {
-      if (abandon()) options.onAbandon?.();
-    },
+  const waiting: Closable = {
     destroy: () => {
       if (abandon()) options.onAbandon?.();
-      client.terminate();
+      client.destroy();
     },
   };
-  client.data.owner = waiting;
+  client.onChunk = (chunk) => void pending.push(chunk);
+  client.onFin = () => void (clientFin = true);
+  client.onGone = () => {
+    if (abandon()) options.onAbandon?.();
+  };
+  client.onWritable = () => {};
   client.pause();
   registry.add(waiting);
 
@@ -75,7 +77,7 @@ export function handoff(client: RawSocket, registry: Registry, options: HandoffO
   }
 
   // The upstream's slot: until linked it only has to notice an early close.
-  client.data.poll = options.poll;
+  client.socket.data.poll = options.poll;
   const slot: SocketSlot = { owner: { ...unowned, onClose: (e) => fail(e, false) }, poll: options.poll };
   options.connect(slot).then(
     (socket) => {
@@ -87,22 +89,13 @@ export function handoff(client: RawSocket, registry: Registry, options: HandoffO
       settled = true;
       clearTimeout(timer);
       registry.delete(waiting);
-      link(client, socket, pending, clientFin, registry, options);
+      link(client, new Endpoint(socket), pending, clientFin, registry, options);
     },
     (error) => fail(error, false),
   );
 }
 
-function link(
-  clientSocket: RawSocket,
-  upstreamSocket: RawSocket,
-  pending: Uint8Array[],
-  clientFin: boolean,
-  registry: Registry,
-  options: HandoffOptions,
-): void {
-  const client = new Endpoint(clientSocket);
-  const upstream = new Endpoint(upstreamSocket);
+function link(client: Endpoint, upstream: Endpoint, pending: Uint8Array[], clientFin: boolean, registry: Registry, options: HandoffOptions): void {
   const both: Closable = {
     destroy: () => {
       client.destroy();
@@ -114,10 +107,14 @@ function link(
     registry.delete(both);
     options.onDone?.({ ...result, client, upstream });
   });
-  // After pipe(), so onLinked may wrap the relays; the early bytes then pass through them too.
+  // After pipe(), so onLinked may wrap the relays; the early bytes then pass through them too
+  // (onChunk, not onData: bytesRead already counts them).
   options.onLinked?.(client, upstream);
-  if (options.greeting) client.write(options.greeting);
-  for (const chunk of pending) client.onData(chunk);
+  // The greeting joins the client's queue: a response still queued for it goes first.
+  const clientBacklogged = options.greeting ? !client.write(options.greeting) : client.queued > 0;
+  for (const chunk of pending) client.onChunk(chunk);
   if (clientFin) upstream.shutdownWrite();
   else if (upstream.queued === 0) client.resume();
+  // Upstream bytes wait while the client's queue is long: pipe resumes the upstream on drain.
+  if (clientBacklogged) upstream.pause();
 }

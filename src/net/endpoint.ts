@@ -4,44 +4,15 @@
  * `socket.write()` writes what the kernel takes and returns that count; the rest is ours to
  * hold. Endpoint queues it, writes it on `drain`, and tells its reader (`onWritable`) when the
  * queue is empty again, so whoever feeds it can pause and resume the other side.
- * Every Bun socket we own has `{ owner }` as its data; the handlers below forward to it.
+ *
+ * One Endpoint per socket, made where the socket is accepted (front/connection.ts) or opened
+ * (handoff, forward/upstream-connect.ts) and handed on from there: a second one would keep a
+ * second queue, and bytes written through it could overtake (or strand) the first one's.
  */
-import type { Socket, SocketHandler } from "bun";
 import { concatBytes, latin1Bytes } from "../bytes.ts";
-import type { BusyPoll } from "./busy-poll.ts";
+import type { RawSocket, SocketOwner } from "./socket-slot.ts";
 
-export interface SocketOwner {
-  onData(chunk: Uint8Array): void;
-  onDrain(): void;
-  /** The remote sent FIN: it will send nothing more (it may still read). */
-  onEnd(): void;
-  /** The socket is gone; `error` when it went abnormally (reset, TLS failure). */
-  onClose(error?: Error): void;
-}
-
-export interface SocketSlot {
-  owner: SocketOwner;
-  /** The proxy's busy poller: every read keeps its loop awake a little longer. */
-  poll?: BusyPoll;
-}
-
-export type RawSocket = Socket<SocketSlot>;
-
-/** The owner of a socket before anyone has claimed it: ignores everything. */
-export const unowned: SocketOwner = { onData() {}, onDrain() {}, onEnd() {}, onClose() {} };
-
-/** The one handler set for every raw socket: listener and Bun.connect alike. */
-export const slotHandlers: SocketHandler<SocketSlot> = {
-  data: (socket, chunk) => {
-    const slot = socket.data;
-    slot.poll?.kick();
-    slot.owner.onData(chunk);
-  },
-  drain: (socket) => socket.data.owner.onDrain(),
-  end: (socket) => socket.data.owner.onEnd(),
-  close: (socket, error) => socket.data.owner.onClose(error),
-  error: (socket, error) => socket.data.owner.onClose(error),
-};
+export { slotHandlers, unowned, type RawSocket, type SocketOwner, type SocketSlot } from "./socket-slot.ts";
 
 const noop = () => {};
 
@@ -70,6 +41,7 @@ export class Endpoint implements SocketOwner {
   private finSent = false;
 
   constructor(readonly socket: RawSocket) {
+    if (socket.data.owner instanceof Endpoint) throw new Error("this socket already has an Endpoint: hand that one on");
     socket.data.owner = this;
   }
 
