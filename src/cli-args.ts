@@ -35,6 +35,23 @@ export const args = {
     valueHint: "SECONDS",
   },
   "connect-timeout": { type: "string", description: "Seconds to wait for an upstream connection", default: "30", valueHint: "SECONDS" },
+  "header-timeout": {
+    type: "string",
+    description: "Seconds a client has to send a complete request head (every request, every route) before it is closed",
+    default: "10",
+    valueHint: "SECONDS",
+  },
+  "idle-timeout": {
+    type: "string",
+    description: "Seconds a kept-alive client connection may sit with no request in flight and no open stream before it is closed",
+    default: "60",
+    valueHint: "SECONDS",
+  },
+  "max-connections": {
+    type: "string",
+    description: "Most client connections at once; more are closed at once (default: from the open-file limit)",
+    valueHint: "N",
+  },
   "response-timeout": {
     type: "string",
     description: "Seconds a forwarded plain-HTTP request waits for the response head (the body may take longer)",
@@ -176,6 +193,9 @@ export function toOptions(parsed: CliArgs, sse: string[] | undefined, own?: stri
     config: parsed.config,
     initTimeoutMs: parseSeconds("--init-timeout", parsed["init-timeout"]),
     connectTimeoutMs: parseSeconds("--connect-timeout", parsed["connect-timeout"]),
+    headerTimeoutMs: parseSeconds("--header-timeout", parsed["header-timeout"]),
+    idleTimeoutMs: parseSeconds("--idle-timeout", parsed["idle-timeout"]),
+    maxConnections: parsed["max-connections"] === undefined ? undefined : parseCount("--max-connections", parsed["max-connections"]),
     responseTimeoutMs: parseSeconds("--response-timeout", parsed["response-timeout"]),
     keepaliveMs: parseSeconds("--keepalive", parsed.keepalive),
     busyPollMs: parseMicroseconds("--busy-poll", parsed["busy-poll"]),

@@ -3,6 +3,7 @@
  * uses, no optional fields). Defaults, and the security defaults above all, live here only.
  */
 import { OptionsError } from "./errors.ts";
+import { defaultMaxConnections, fdLimit } from "./fd-limit.ts";
 import { createLogger, type Logger } from "./log.ts";
 import type { AuthMode } from "./security/access.ts";
 import { isLoopbackHost, parseCidr, type Cidr } from "./security/address.ts";
@@ -26,8 +27,18 @@ export interface ProxyOptions {
   initTimeoutMs?: number;
   /** How long an upstream TCP connect may take before the client gets 504. @default 30_000 */
   connectTimeoutMs?: number;
-  /** How long a client may take to send its request head before the connection is closed. @default 10_000 */
+  /** How long a client may take to send a request head (every one, on every route) before the connection is closed. @default 10_000 */
   headerTimeoutMs?: number;
+  /**
+   * How long a kept-alive client connection may sit with no request in flight and no open
+   * stream before it is closed (forwarding and the bridge alike). @default 60_000
+   */
+  idleTimeoutMs?: number;
+  /**
+   * Most client connections at once; past it new ones are closed at once.
+   * @default from the process's file-descriptor limit: (limit − 128 − 4 × maxSessions) / 3
+   */
+  maxConnections?: number;
   /** How long a forwarded request waits for the response head (not the body) before 504. @default 120_000 */
   responseTimeoutMs?: number;
   /** Keep upstream connections of plain-HTTP forwarding for reuse (the benchmark turns it off to compare). @default true */
@@ -108,6 +119,8 @@ export interface ResolvedOptions {
   initTimeoutMs: number;
   connectTimeoutMs: number;
   headerTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxConnections: number;
   responseTimeoutMs: number;
   reuseUpstream: boolean;
   busyPollMs: number;
@@ -190,6 +203,7 @@ export function resolveOptions(options: ProxyOptions = {}): ResolvedOptions {
   if (stdinBufferBytes < maxBodyBytes) {
     throw new OptionsError(`the stdin buffer (${stdinBufferBytes} bytes) must hold at least one --max-body message (${maxBodyBytes} bytes)`);
   }
+  const maxSessions = positiveInt("--max-sessions", options.maxSessions ?? 64);
   return {
     port,
     host,
@@ -198,6 +212,8 @@ export function resolveOptions(options: ProxyOptions = {}): ResolvedOptions {
     initTimeoutMs: positiveMs("init timeout", options.initTimeoutMs ?? 60_000),
     connectTimeoutMs: positiveMs("connect timeout", options.connectTimeoutMs ?? 30_000),
     headerTimeoutMs: positiveMs("header timeout", options.headerTimeoutMs ?? 10_000),
+    idleTimeoutMs: positiveMs("idle timeout", options.idleTimeoutMs ?? 60_000),
+    maxConnections: positiveInt("--max-connections", options.maxConnections ?? defaultMaxConnections(fdLimit(), maxSessions)),
     responseTimeoutMs: positiveMs("response timeout", options.responseTimeoutMs ?? 120_000),
     reuseUpstream: options.reuseUpstream ?? true,
     busyPollMs: busyPollWindow(options.busyPollMs ?? DEFAULT_BUSY_POLL_MS),
@@ -206,7 +222,7 @@ export function resolveOptions(options: ProxyOptions = {}): ResolvedOptions {
     keepaliveMs: positiveMs("keepalive", options.keepaliveMs ?? 15_000),
     killTimeoutMs: positiveMs("kill timeout", options.killTimeoutMs ?? 5_000),
     maxBodyBytes,
-    maxSessions: positiveInt("--max-sessions", options.maxSessions ?? 64),
+    maxSessions,
     stdinBufferBytes,
     stdinStallMs: positiveMs("stdin stall limit", options.stdinStallMs ?? 30_000),
     allowHosts: (options.allowHosts ?? []).map((host) => host.trim().toLowerCase()).filter(Boolean),

@@ -6,8 +6,11 @@
 import { startApp } from "./app/server.ts";
 import { createAppSocketPath } from "./app/socket-path.ts";
 import { BusyPoll } from "./net/busy-poll.ts";
+import { ConnectionCap } from "./front/connection-cap.ts";
 import type { FrontContext } from "./front/context.ts";
+import { FdWatch } from "./front/fd-watch.ts";
 import { listenFront } from "./front/listener.ts";
+import { fdLimit } from "./fd-limit.ts";
 import { Registry } from "./net/registry.ts";
 import { UpstreamPool } from "./forward/upstream-pool.ts";
 import { resolveOptions, type ProxyOptions, type ResolvedOptions } from "./options.ts";
@@ -74,6 +77,7 @@ export async function start(input: ProxyOptions = {}): Promise<ProxyHandle> {
     pool,
     poll: new BusyPoll(options.busyPollMs),
     traffic,
+    cap: new ConnectionCap(options.maxConnections, options.logger),
   };
   let listener: ReturnType<typeof listenFront>;
   try {
@@ -84,6 +88,20 @@ export async function start(input: ProxyOptions = {}): Promise<ProxyHandle> {
     throw error;
   }
   publicPort = listener.port;
+  // At the fd limit Bun's accept loop spins: stop accepting until fds are free again.
+  const fdWatch = new FdWatch({
+    limit: fdLimit(),
+    onExhausted(open) {
+      listener.pause();
+      ctx.cap.exhausted(`no file descriptor left to accept with (${open} open)`);
+    },
+    onRelief(open) {
+      const resumed = listener.resume();
+      if (resumed) options.logger.info(`accepting connections again (${open} file descriptors open)`);
+      return resumed;
+    },
+  });
+  fdWatch.start();
   const host = options.host;
   const urlHost = host.includes(":") ? `[${host}]` : host;
   url = `http://${urlHost}:${listener.port}`;
@@ -91,6 +109,7 @@ export async function start(input: ProxyOptions = {}): Promise<ProxyHandle> {
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      fdWatch.stop();
       listener.stop(true);
       registry.closeAll();
       pool.destroy();

@@ -27,8 +27,6 @@ import { parseRequestHead, type RequestHead } from "./http-head.ts";
 import type { HttpUrlTarget } from "./target.ts";
 import type { UpstreamPool } from "./upstream-pool.ts";
 
-/** How long a kept-alive client connection may sit between requests. */
-const IDLE_MS = 60_000;
 const loopbackNames = new Set(["127.0.0.1", "localhost", "::1"]);
 
 export class ForwardSession implements ExchangeOwner, Closable {
@@ -37,6 +35,8 @@ export class ForwardSession implements ExchangeOwner, Closable {
   private buffer: Uint8Array = new Uint8Array(0);
   private exchange: Exchange | undefined;
   private idle: Timer | undefined;
+  /** A request head under way after the first (the front timed that one): --header-timeout. */
+  private headTimer: Timer | undefined;
   /** Between requests on a kept-alive connection (what the idle timer is for). */
   private waiting = false;
   private clientFin = false;
@@ -107,7 +107,7 @@ export class ForwardSession implements ExchangeOwner, Closable {
   private armIdle(): void {
     // One timer per connection, re-armed: a fresh setTimeout per request costs more than the parse.
     this.waiting = true;
-    (this.idle ??= setTimeout(() => this.waiting && !this.exchange && this.close(), IDLE_MS)).refresh();
+    (this.idle ??= setTimeout(() => this.waiting && !this.exchange && this.close(), this.ctx.options.idleTimeoutMs)).refresh();
   }
 
   upgraded(): Uint8Array {
@@ -176,8 +176,13 @@ export class ForwardSession implements ExchangeOwner, Closable {
       this.waiting = false;
       const result = this.sniffed ?? sniff(this.buffer);
       this.sniffed = undefined;
+      if (result.kind !== "incomplete") {
+        clearTimeout(this.headTimer);
+        this.headTimer = undefined;
+      }
       switch (result.kind) {
         case "incomplete":
+          this.headTimer ??= setTimeout(() => this.reject(408, "request head not received in time"), this.ctx.options.headerTimeoutMs);
           return;
         case "invalid":
           return this.reject(result.status, result.reason);
@@ -236,6 +241,7 @@ export class ForwardSession implements ExchangeOwner, Closable {
     if (this.done) return;
     this.done = true;
     clearTimeout(this.idle);
+    clearTimeout(this.headTimer);
     this.ctx.registry.delete(this);
   }
 }

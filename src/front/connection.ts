@@ -3,8 +3,9 @@
  *
  *   bytes ──sniff──▶ CONNECT   → Proxy-Authorization? (407) → forward/connect-tunnel
  *                    absolute  → forward/forward-session (plain-HTTP forwarding; it checks credentials)
- *                    origin    → the internal app (Bun.serve), bytes replayed in order: the open
- *                                one for a trusted peer, the one that asks for a bearer token otherwise
+ *                    origin    → once its head is complete, the internal app (Bun.serve, see
+ *                                app-link.ts), bytes replayed in order: the open one for a trusted
+ *                                peer, the one that asks for a bearer token otherwise
  *                    invalid   → 400/414/431 and close
  *   no complete head within headerTimeoutMs → 408 and close
  */
@@ -13,11 +14,12 @@ import { ForwardSession } from "../forward/forward-session.ts";
 import type { Peer } from "../security/access.ts";
 import { fieldValue } from "../security/credentials.ts";
 import type { FrontContext } from "./context.ts";
-import { Endpoint, slotHandlers, type RawSocket } from "../net/endpoint.ts";
-import { handoff } from "../net/handoff.ts";
+import { Endpoint, type RawSocket } from "../net/endpoint.ts";
 import { proxyAuthRequired, respondAndClose, lingerClose } from "../net/raw-response.ts";
 import type { Closable } from "../net/registry.ts";
-import { sniff } from "../forward/sniff.ts";
+import { findHeadEnd, sniff } from "../forward/sniff.ts";
+import { MAX_REQUEST_HEAD } from "../options.ts";
+import { linkToApp } from "./app-link.ts";
 
 /** Makes the socket's one Endpoint and hands it on, with the bytes read and the sniff result. */
 export class FrontConnection implements Closable {
@@ -53,8 +55,13 @@ export class FrontConnection implements Closable {
         this.ctx.log.warn(`${this.socket.remoteAddress} - ${result.status} ${result.reason}`);
         return this.reject(result.status, result.reason);
       case "origin":
+        // The whole head first, within headerTimeoutMs: the app has no clock of its own.
+        if (findHeadEnd(bytes, searchFrom) === -1) {
+          if (this.length > MAX_REQUEST_HEAD) this.reject(431, "request head too large");
+          return;
+        }
         this.settle();
-        return this.toApp(bytes);
+        return linkToApp(this.ctx, this.client, this.peer.trusted, bytes);
       case "connect":
         this.settle();
         if (!this.ctx.access.proxyAuthorized(this.peer, fieldValue(result.head, "proxy-authorization"))) {
@@ -93,22 +100,6 @@ export class FrontConnection implements Closable {
     if (this.routed) return;
     this.settle();
     respondAndClose(this.client, status, reason);
-  }
-
-  private toApp(bytes: Uint8Array): void {
-    const { ctx, client } = this;
-    const appSocket = ctx.appSocket(this.peer.trusted);
-    // No busy polling: the app's replies come from child processes that need the CPU
-    // themselves, and polling for them would only compete (measured: /mcp got slower with it).
-    handoff(client, ctx.registry, {
-      connect: (slot) => Bun.connect({ unix: appSocket, allowHalfOpen: true, data: slot, socket: slotHandlers }),
-      timeoutMs: ctx.options.connectTimeoutMs,
-      early: bytes.slice(),
-      onFail(error) {
-        ctx.log.error(`internal app unreachable: ${String(error)}`);
-        respondAndClose(client, 502, "internal server unavailable");
-      },
-    });
   }
 
   private append(chunk: Uint8Array): void {

@@ -3,5 +3,9 @@
  * not import front/, so the fields it needs live there) plus whatever only the front uses.
  */
 import type { ForwardContext } from "../forward/context.ts";
+import type { ConnectionCap } from "./connection-cap.ts";
 
-export interface FrontContext extends ForwardContext {}
+export interface FrontContext extends ForwardContext {
+  /** Client connections open now against --max-connections. */
+  cap: ConnectionCap;
+}

@@ -30,7 +30,7 @@ export interface HandoffOptions {
   onFail(error: unknown, timedOut: boolean): void;
   /** The client left (or shutdown closed it) before the upstream opened. */
   onAbandon?(): void;
-  /** The upstream opened and the two are piped from now on. */
+  /** The upstream opened and the two are piped from now on (the relays are set: wrap them to watch the bytes). */
   onLinked?(client: Endpoint, upstream: Endpoint): void;
   /** Both sides are closed. */
   onDone?(result: PipeResult & { client: Endpoint; upstream: Endpoint }): void;
@@ -103,17 +103,18 @@ function link(client: Endpoint, upstream: Endpoint, pending: Uint8Array[], clien
     },
   };
   registry.add(both);
-  options.onLinked?.(client, upstream);
   pipe(client, upstream, (result) => {
     registry.delete(both);
     options.onDone?.({ ...result, client, upstream });
   });
+  // After pipe(), so onLinked may wrap the relays; the early bytes then pass through them too
+  // (onChunk, not onData: bytesRead already counts them).
+  options.onLinked?.(client, upstream);
   // The greeting joins the client's queue: a response still queued for it goes first.
   const clientBacklogged = options.greeting ? !client.write(options.greeting) : client.queued > 0;
-  let backlogged = false;
-  for (const chunk of pending) backlogged = !upstream.write(chunk) || backlogged;
+  for (const chunk of pending) client.onChunk(chunk);
   if (clientFin) upstream.shutdownWrite();
-  else if (!backlogged) client.resume();
+  else if (upstream.queued === 0) client.resume();
   // Upstream bytes wait while the client's queue is long: pipe resumes the upstream on drain.
   if (clientBacklogged) upstream.pause();
 }

@@ -1,0 +1,229 @@
+/**
+ * Every client connection is bounded (issue 11): idle kept-alive connections close after
+ * --idle-timeout on every route, a slow head is cut at --header-timeout, and past
+ * --max-connections (or the fd limit) new clients are refused at once while the rest work.
+ */
+import { describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { runCli, cliPath } from "../helpers/cli.ts";
+import { healthzBody } from "../helpers/healthz.ts";
+import { okResponse, startHttpOrigin } from "../helpers/http-origin.ts";
+import { mcpHttp } from "../helpers/mcp-http.ts";
+import { echoServer } from "../helpers/mcp-servers.ts";
+import { startTestProxy } from "../helpers/proxy.ts";
+import { rawConnect, type RawClient } from "../helpers/raw-client.ts";
+import { openSse } from "../helpers/sse-client.ts";
+import { letTimePass, waitFor, within } from "../helpers/wait.ts";
+
+const IDLE_MS = 400;
+
+/** A kept-alive client that sent `request` and read its whole answer (ending in `until`). */
+async function keptAlive(port: number, request: string, until: string | RegExp): Promise<RawClient> {
+  const client = await rawConnect(port);
+  client.write(request);
+  await client.readUntil(until, 5000);
+  return client;
+}
+
+const get = (port: number, path: string) => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`;
+
+/** CPU time (user + system, in clock ticks of 10 ms) the process has used so far. */
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** CPU use of `pid` over `ms`, as a fraction of one core. */
+async function cpuOver(pid: number, ms: number): Promise<number> {
+  const before = cpuTicks(pid);
+  await letTimePass(ms);
+  return ((cpuTicks(pid) - before) * 10) / ms;
+}
+
+/** Opens a client and asks for /healthz: "200", "503", or "closed" when refused without an answer. */
+async function probe(port: number): Promise<string> {
+  const client = await rawConnect(port);
+  client.write(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+  const answer = await Promise.race([client.readUntil(/^HTTP\/1\.1 \d{3}/, 3000), client.ended.then(() => "")]);
+  return answer ? answer.slice(9, 12) : client.text() ? client.text().slice(9, 12) : "closed";
+}
+
+describe("--idle-timeout", () => {
+  test("closes idle kept-alive connections on /healthz, /mcp, /messages and a forwarded host, not an SSE stream or a pending --json-response call", async () => {
+    await using origin = startHttpOrigin({ respond: () => okResponse("hello") });
+    await using proxy = await startTestProxy({ sse: echoServer(), jsonResponse: true, idleTimeoutMs: IDLE_MS, keepaliveMs: 60_000 });
+    const port = proxy.port;
+    await using sse = await openSse(proxy.url);
+    await using mcp = mcpHttp(proxy.url);
+    await mcp.initialize();
+    const held = mcp.post({ jsonrpc: "2.0", id: 7, method: "fixture/hold" });
+
+    const opened = performance.now();
+    const idle = await Promise.all([
+      keptAlive(port, get(port, "/healthz"), healthzBody),
+      keptAlive(port, get(port, "/mcp"), /\r\n\r\n[^]*\S/),
+      keptAlive(port, `POST /messages?session_id=nope HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`, /\r\n\r\n[^]*\S/),
+      keptAlive(port, `GET http://127.0.0.1:${origin.port}/x HTTP/1.1\r\nHost: 127.0.0.1:${origin.port}\r\n\r\n`, "hello"),
+    ]);
+    for (const client of idle) expect(client.text()).not.toMatch(/connection: close/i);
+    await within(Promise.all(idle.map((client) => client.ended)), 5000, "the proxy to close every idle connection");
+    const elapsed = performance.now() - opened;
+    expect(elapsed).toBeGreaterThanOrEqual(IDLE_MS * 0.9);
+    // Quiet all along (keep-alive comments every 60 s), yet both outlived the idle timeout.
+    await letTimePass(IDLE_MS * 2);
+    expect((await sse.post({ jsonrpc: "2.0", id: 1, method: "ping" })).status).toBe(202);
+    expect((await sse.response_(1)).result).toEqual({});
+    await mcp.post({ jsonrpc: "2.0", method: "fixture/release" });
+    expect(await (await within(held, 5000, "the held call")).json()).toEqual({ jsonrpc: "2.0", id: 7, result: { released: true } });
+    for (const client of idle) client.close();
+  });
+
+  test("keeps a connection that sends its next request in time", async () => {
+    await using proxy = await startTestProxy({ idleTimeoutMs: IDLE_MS });
+    const client = await keptAlive(proxy.port, get(proxy.port, "/healthz"), healthzBody);
+    await letTimePass(IDLE_MS / 2);
+    client.write(get(proxy.port, "/healthz"));
+    await waitFor(() => client.text().split(healthzBody).length === 3, 3000, "the second answer");
+    await within(client.ended, 3000, "the idle close after the second answer");
+    client.close();
+  });
+});
+
+describe("--header-timeout", () => {
+  /**
+   * Sends the request line of `head` at once (the front used to hand the connection to the app
+   * right then), the rest a byte every 50 ms until the proxy ends the connection; resolves with
+   * the ms until then.
+   */
+  async function trickle(client: RawClient, head: string): Promise<number> {
+    const started = performance.now();
+    let ended = false;
+    void client.ended.then(() => (ended = true));
+    const lineEnd = head.indexOf("\n") + 1;
+    client.write(head.slice(0, lineEnd));
+    for (let i = lineEnd; i < head.length && !ended; i++) {
+      client.write(head[i]!);
+      await letTimePass(50);
+    }
+    await within(client.ended, 3000, "the proxy to cut the slow head");
+    return performance.now() - started;
+  }
+
+  const slowHead = (port: number) => `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-Pad: ${"a".repeat(60)}\r\n\r\n`;
+
+  test("cuts an origin-form head sent a byte at a time at the timeout, with 408", async () => {
+    await using proxy = await startTestProxy({ headerTimeoutMs: 500 });
+    const client = await rawConnect(proxy.port);
+    const ms = await trickle(client, slowHead(proxy.port)); // ~5 s of bytes if nobody cut it
+    expect(ms).toBeGreaterThanOrEqual(450);
+    expect(ms).toBeLessThan(1500);
+    expect(client.text()).toStartWith("HTTP/1.1 408");
+    client.close();
+  });
+
+  test("cuts a slow second head on a kept-alive app connection too", async () => {
+    await using proxy = await startTestProxy({ headerTimeoutMs: 500, idleTimeoutMs: 60_000 });
+    const client = await keptAlive(proxy.port, get(proxy.port, "/healthz"), healthzBody);
+    const ms = await trickle(client, slowHead(proxy.port));
+    expect(ms).toBeGreaterThanOrEqual(450);
+    expect(ms).toBeLessThan(1500);
+    expect(client.text()).toContain("HTTP/1.1 408");
+    client.close();
+  });
+
+  test("cuts a slow second head on a kept-alive forwarding connection too", async () => {
+    await using origin = startHttpOrigin({ respond: () => okResponse("hello") });
+    await using proxy = await startTestProxy({ headerTimeoutMs: 500, idleTimeoutMs: 60_000 });
+    const request = `GET http://127.0.0.1:${origin.port}/x HTTP/1.1\r\nHost: 127.0.0.1:${origin.port}\r\nX-Pad: ${"a".repeat(60)}\r\n\r\n`;
+    const client = await keptAlive(proxy.port, request, "hello");
+    const ms = await trickle(client, request);
+    expect(ms).toBeGreaterThanOrEqual(450);
+    expect(ms).toBeLessThan(1500);
+    expect(client.text()).toContain("HTTP/1.1 408");
+    expect(origin.requests).toHaveLength(1);
+    client.close();
+  });
+});
+
+describe("--max-connections", () => {
+  test("refuses the next client at once, keeps serving the others at low CPU, and serves again once one leaves", async () => {
+    await using cli = runCli(["-p", "0", "--max-connections", "3"]);
+    const port = await cli.port();
+    const held = await Promise.all([1, 2, 3].map(() => keptAlive(port, get(port, "/healthz"), healthzBody)));
+    const started = performance.now();
+    expect(await probe(port)).toBe("closed");
+    expect(performance.now() - started).toBeLessThan(1000);
+    for (const client of held) client.write(get(port, "/healthz"));
+    await waitFor(() => held.every((client) => client.text().split(healthzBody).length === 3), 3000, "the held clients served again");
+    for (let i = 0; i < 20; i++) expect(await probe(port)).toBe("closed");
+    expect(await cpuOver(cli.proc.pid, 1000)).toBeLessThan(0.2);
+    expect(cli.stderr().match(/connection refused/g)?.length).toBe(1); // one warning per interval
+    held[0]!.close();
+    await waitFor(async () => (await probe(port)) === "200", 3000, "service again after a client left");
+    for (const client of held) client.close();
+  });
+  test("gives a place back for every connection that ends, however it ends", async () => {
+    await using proxy = await startTestProxy({ maxConnections: 2, headerTimeoutMs: 300 });
+    const port = proxy.port;
+    for (let i = 0; i < 4; i++) {
+      const reset = await keptAlive(port, get(port, "/healthz"), healthzBody);
+      reset.socket.terminate(); // RST
+      const quiet = await rawConnect(port); // no head: cut at --header-timeout
+      await within(quiet.ended, 3000, "the head timeout");
+      quiet.close();
+      const half = await rawConnect(port);
+      half.write(get(port, "/healthz"));
+      half.socket.shutdown(); // FIN after a request: answered, then closed
+      await within(half.ended, 3000, "the close after the answer");
+      half.close();
+    }
+    const both = await Promise.all([1, 2].map(() => keptAlive(port, get(port, "/healthz"), healthzBody)));
+    expect(await probe(port)).toBe("closed");
+    for (const client of both) client.close();
+  });
+});
+
+describe("out of file descriptors", () => {
+  test("under `ulimit -n 256` refuses the newest clients instead of spinning, and recovers when they close", async () => {
+    const command = `ulimit -n 256; exec ${process.execPath} ${cliPath} -p 0 --max-connections 1000`;
+    await using cli = runCli(["-c", command], {}, "/bin/sh");
+    const port = await cli.port();
+    const held: RawClient[] = [];
+    let refused = "";
+    for (let i = 0; i < 200 && !refused; i++) {
+      const client = await rawConnect(port);
+      client.write(get(port, "/healthz"));
+      const answer = await Promise.race([client.readUntil(healthzBody, 3000).then(() => "200"), client.ended.then(() => "ended")]);
+      if (answer === "200") held.push(client);
+      else refused = client.text().slice(9, 12) || "closed";
+    }
+    expect(held.length).toBeGreaterThan(20);
+    expect(held.length).toBeLessThan(200);
+    expect(["503", "closed"]).toContain(refused);
+    expect(cli.stderr()).toContain("out of file descriptors");
+    expect(await cpuOver(cli.proc.pid, 1000)).toBeLessThan(0.2);
+    // The clients already in keep working.
+    held[0]!.write(get(port, "/healthz"));
+    await waitFor(() => held[0]!.text().split(healthzBody).length === 3, 3000, "a held client served again");
+    for (const client of held) client.close();
+    await waitFor(async () => (await probe(port)) === "200", 5000, "service again once the fds are free");
+  });
+
+  test("stops accepting instead of spinning when accept itself finds no fd, and accepts again once they are free", async () => {
+    const command = `ulimit -n 256; exec ${process.execPath} ${cliPath} -p 0 --max-connections 1000`;
+    await using cli = runCli(["-c", command], {}, "/bin/sh");
+    const port = await cli.port();
+    const early = await keptAlive(port, get(port, "/healthz"), healthzBody);
+    // Connections that send nothing hold one fd each, and nothing connects onward to fail first.
+    const quiet = await Promise.all(Array.from({ length: 300 }, () => rawConnect(port)));
+    await waitFor(() => readdirSync(`/proc/${cli.proc.pid}/fd`).length >= 250, 5000, "the proxy to reach its fd limit");
+    await letTimePass(500); // the proxy looks every 250 ms
+    expect(await cpuOver(cli.proc.pid, 1000)).toBeLessThan(0.2);
+    expect(cli.stderr()).toContain("no file descriptor left to accept with");
+    // A connection from before keeps being served (on its app connection) while the port does not accept.
+    early.write(get(port, "/healthz"));
+    await waitFor(() => early.text().split(healthzBody).length === 3, 3000, "the early client served again");
+    for (const client of [early, ...quiet]) client.close();
+    await waitFor(async () => (await probe(port).catch(() => "refused")) === "200", 5000, "service again once the fds are free");
+  });
+});
