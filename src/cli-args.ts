@@ -6,7 +6,9 @@
 import type { ArgsDef, ParsedArgs } from "citty";
 import { OptionsError } from "./errors.ts";
 import type { LogLevelName } from "./log.ts";
-import { parseAuthMode, parseBytes, parseCount, parseMicroseconds, parsePort, parseSeconds, printable, type ProxyOptions } from "./options.ts";
+import { parseBytes, parseCount, parseMicroseconds, parsePort, parseSeconds } from "./cli-values.ts";
+import { parseAuthMode, type ProxyOptions } from "./options.ts";
+import { printable } from "./printable.ts";
 import { isLoopbackHost } from "./security/address.ts";
 import { loadToken, TOKEN_ENV, type LoadedToken, type TokenEnv } from "./security/token-file.ts";
 

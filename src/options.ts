@@ -3,6 +3,7 @@
  * uses, no optional fields). Defaults, and the security defaults above all, live here only.
  */
 import { OptionsError } from "./errors.ts";
+import { printable } from "./printable.ts";
 import { defaultMaxConnections, fdLimit } from "./fd-limit.ts";
 import { createLogger, type Logger } from "./log.ts";
 import type { AuthMode } from "./security/access.ts";
@@ -256,53 +257,4 @@ function busyPollWindow(ms: number): number {
 function positiveInt(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value <= 0) throw new OptionsError(`${name} must be a positive whole number, not ${value}`);
   return value;
-}
-
-/** The one place a port string from the command line becomes a number. */
-export function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text)) throw new OptionsError(`invalid port "${printable(text)}": expected a number from 0 to 65535`);
-  const port = Number(text);
-  if (port > 65535) throw new OptionsError(`invalid port ${port}: expected a number from 0 to 65535`);
-  return port;
-}
-
-/** Seconds as typed on the command line (`30`, `0.5`) → milliseconds. */
-export function parseSeconds(flag: string, text: string): number {
-  const seconds = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text) || !(seconds > 0)) {
-    throw new OptionsError(`invalid ${flag} "${printable(text)}": expected a positive number of seconds`);
-  }
-  return seconds * 1000;
-}
-
-const byteUnits: Record<string, number> = { "": 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2 };
-
-/** Microseconds as typed on the command line (`200`; `0` is off) → milliseconds. */
-export function parseMicroseconds(flag: string, text: string): number {
-  const us = Number(text);
-  if (!/^\d{1,9}$/.test(text) || us > MAX_BUSY_POLL_MS * 1000) {
-    throw new OptionsError(`invalid ${flag} "${printable(text)}": expected microseconds from 0 to ${MAX_BUSY_POLL_MS * 1000}`);
-  }
-  return us / 1000;
-}
-
-/** A size as typed on the command line (`4194304`, `512kb`, `4mb`; units are binary) → bytes. */
-export function parseBytes(flag: string, text: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
-  const unit = byteUnits[match?.[2]?.toLowerCase() ?? "?"];
-  const bytes = match && unit ? Math.floor(Number(match[1]) * unit) : Number.NaN;
-  if (!(bytes > 0)) throw new OptionsError(`invalid ${flag} "${printable(text)}": expected a size such as 4194304, 512kb or 4mb`);
-  return bytes;
-}
-
-/** A count as typed on the command line → a positive whole number. */
-export function parseCount(flag: string, text: string): number {
-  if (!/^\d{1,9}$/.test(text) || Number(text) === 0) throw new OptionsError(`invalid ${flag} "${printable(text)}": expected a positive whole number`);
-  return Number(text);
-}
-
-/** User input shown in an error, with control characters escaped and its length capped. */
-export function printable(text: string, max = 64): string {
-  const safe = JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text).slice(1, -1);
-  return safe;
 }

@@ -5,7 +5,8 @@
 import { homedir } from "node:os";
 import { renderUsage, type ArgsDef, type CommandDef } from "citty";
 import { OptionsError } from "../errors.ts";
-import { parsePort, printable } from "../options.ts";
+import { parsePort } from "../cli-values.ts";
+import { printable } from "../printable.ts";
 import { defaultConfigPath } from "../setup/claude-config.ts";
 
 export async function helpText(command: CommandDef<any>, examples: string[]): Promise<string> {

@@ -7,7 +7,7 @@
  *   proxied: doctor ──CONNECT host:port──▶ proxy ──▶ host:port      ─▶ verdict ─▶ reachability:<host:port>
  */
 import { OptionsError } from "../errors.ts";
-import { printable } from "../options.ts";
+import { printable } from "../printable.ts";
 import type { ServerEntry } from "../setup/claude-config.ts";
 import { NO_PROXY_KEYS, PROXY_URL_KEYS } from "../setup/proxy-env.ts";
 import type { Check } from "./check.ts";

@@ -6,7 +6,7 @@
  *   proxy URL + the server's env ─▶ wantedValue(key) ─▶ same | differs (a conflict) | absent
  */
 import { OptionsError } from "../errors.ts";
-import { printable } from "../options.ts";
+import { printable } from "../printable.ts";
 
 export const PROXY_URL_KEYS = ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"] as const;
 export const NO_PROXY_KEYS = ["NO_PROXY", "no_proxy"] as const;

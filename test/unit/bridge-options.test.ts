@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { parseArgs } from "citty";
 import { args, splitSse, toOptions, type CliArgs } from "../../src/cli-args.ts";
 import { OptionsError } from "../../src/errors.ts";
-import { parseBytes, parseCount, resolveOptions } from "../../src/options.ts";
+import { parseBytes, parseCount } from "../../src/cli-values.ts";
+import { resolveOptions } from "../../src/options.ts";
 
 const cli = (argv: string[]) => {
   const [own, sse] = splitSse(argv);

@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { parseArgs } from "citty";
 import { args, checkUnknown, splitSse, toOptions, type CliArgs } from "../../src/cli-args.ts";
 import { OptionsError } from "../../src/errors.ts";
-import { parseMicroseconds, parsePort, parseSeconds, resolveOptions } from "../../src/options.ts";
+import { parseMicroseconds, parsePort, parseSeconds } from "../../src/cli-values.ts";
+import { resolveOptions } from "../../src/options.ts";
 
 const parse = (argv: string[]) => parseArgs(argv, args) as unknown as CliArgs;
 
