@@ -19,9 +19,12 @@ import { proxyAuthRequired, respondAndClose, lingerClose } from "../net/raw-resp
 import type { Closable } from "../net/registry.ts";
 import { sniff } from "../forward/sniff.ts";
 
+const empty = new Uint8Array(0);
+
 /** Makes the socket's one Endpoint and hands it on, with the bytes read and the sniff result. */
 export class FrontConnection implements Closable {
-  private buffer = new Uint8Array(1024);
+  /** Only for a head that spans chunks: most arrive whole and are sniffed where Bun put them. */
+  private buffer = empty;
   private length = 0;
   private routed = false;
   private readonly timer: Timer;
@@ -43,11 +46,11 @@ export class FrontConnection implements Closable {
   onData(chunk: Uint8Array): void {
     if (this.routed) return;
     const searchFrom = Math.max(0, this.length - 3);
-    this.append(chunk);
-    const bytes = this.buffer.subarray(0, this.length);
+    const bytes = this.length === 0 ? chunk : this.append(chunk);
     const result = sniff(bytes, undefined, searchFrom);
     switch (result.kind) {
       case "incomplete":
+        if (bytes === chunk) this.append(chunk);
         return;
       case "invalid":
         this.ctx.log.warn(`${this.socket.remoteAddress} - ${result.status} ${result.reason}`);
@@ -111,13 +114,14 @@ export class FrontConnection implements Closable {
     });
   }
 
-  private append(chunk: Uint8Array): void {
+  private append(chunk: Uint8Array): Uint8Array {
     if (this.length + chunk.length > this.buffer.length) {
-      const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.length + chunk.length));
+      const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.length + chunk.length, 1024));
       grown.set(this.buffer.subarray(0, this.length));
       this.buffer = grown;
     }
     this.buffer.set(chunk, this.length);
     this.length += chunk.length;
+    return this.buffer.subarray(0, this.length);
   }
 }
