@@ -8,18 +8,18 @@
  * Used for CONNECT tunnels (upstream = the target) and for origin-form requests (upstream =
  * the internal app server). The client keeps its one Endpoint throughout: whatever is still
  * queued for it (a pipelined response) goes out before the greeting. While the upstream is
- * connecting, what the client sends is kept (it goes first, in order); the client is paused
- * only once that passes EARLY_LIMIT. Pausing every client would cost each short tunnel four
- * syscalls and two wake-ups for nothing (Bun's pause and resume both wait for writability).
+ * connecting, what the client sends is kept (it goes first, in order), and the client is
+ * paused as soon as it sends more: beyond the bytes the caller handed over, at most one read
+ * chunk waits here, as in pipe. A client that waits for the greeting or the response (a TLS
+ * client behind CONNECT, a request to the app) is never paused: pausing every client cost
+ * each short tunnel four syscalls and two wake-ups (Bun's pause and resume both wait for
+ * writability).
  */
 import { ConnectTimeout } from "../errors.ts";
 import type { BusyPoll } from "./busy-poll.ts";
 import { Endpoint, unowned, type RawSocket, type SocketSlot } from "./endpoint.ts";
 import { pipe, type PipeResult } from "./pipe.ts";
 import type { Closable, Registry } from "./registry.ts";
-
-/** Bytes kept from the client while the upstream connects before reading pauses. */
-export const EARLY_LIMIT = 64 * 1024;
 
 export interface HandoffOptions {
   /** Opens the upstream socket with `slot` as its data. */
@@ -43,7 +43,6 @@ export interface HandoffOptions {
 
 export function handoff(client: Endpoint, registry: Registry, options: HandoffOptions): void {
   const pending: Uint8Array[] = options.early.length > 0 ? [options.early] : [];
-  let pendingBytes = options.early.length;
   let clientFin = false;
   let settled = false;
   let upstreamSocket: RawSocket | undefined;
@@ -59,15 +58,13 @@ export function handoff(client: Endpoint, registry: Registry, options: HandoffOp
   };
   client.onChunk = (chunk) => {
     pending.push(chunk);
-    pendingBytes += chunk.length;
-    if (pendingBytes > EARLY_LIMIT) client.pause();
+    client.pause();
   };
   client.onFin = () => void (clientFin = true);
   client.onGone = () => {
     if (abandon()) options.onAbandon?.();
   };
   client.onWritable = () => {};
-  if (pendingBytes > EARLY_LIMIT) client.pause();
   registry.add(waiting);
 
   const timer = setTimeout(() => fail(new ConnectTimeout(), true), options.timeoutMs);
