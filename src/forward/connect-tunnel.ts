@@ -9,66 +9,97 @@
  *            └─open─▶ 200 + pipe ─close─▶ one log line
  */
 import { describeErrno, HttpError, statusForErrno } from "../errors.ts";
-import { slotHandlers, type Endpoint, type SocketSlot } from "../net/endpoint.ts";
-import { handoff } from "../net/handoff.ts";
+import { slotHandlers, type Endpoint, type RawSocket, type SocketSlot } from "../net/endpoint.ts";
+import { handoff, type HandoffOptions } from "../net/handoff.ts";
+import type { PipeResult } from "../net/pipe.ts";
 import { respondAndClose } from "../net/raw-response.ts";
 import type { ForwardContext } from "./context.ts";
 import type { Peer } from "../security/access.ts";
+import type { Flow } from "../status/traffic.ts";
 import { formatTarget, parseAuthority, type Target } from "./target.ts";
 
 const ESTABLISHED = "HTTP/1.1 200 Connection established\r\n\r\n";
 
 /** `client` is the connection's one Endpoint: a response still queued on it goes out before the 200. */
 export function openTunnel(ctx: ForwardContext, client: Endpoint, authority: string, early: Uint8Array, peer: Peer): void {
-  const started = performance.now();
-  const from = `${client.socket.remoteAddress}`;
   let target: Target;
   try {
     target = parseAuthority(authority);
   } catch (error) {
     const { status, message } = error as HttpError;
-    ctx.log.warn(`${from} CONNECT - ${status} ${message}`);
+    ctx.log.warn(`${peer.address} CONNECT - ${status} ${message}`);
     respondAndClose(client, status, message);
     return;
   }
-  const name = formatTarget(target);
-  ctx.log.debug(`${from} CONNECT ${name} connecting`);
-  const guard = ctx.access.destinations;
-  const connect = (host: string, slot: SocketSlot) =>
-    Bun.connect({ hostname: host, port: target.port, allowHalfOpen: true, data: slot, socket: slotHandlers });
-  const flow = ctx.traffic.start("tunnel", from, name, () => `CONNECT ${name}`);
-  const connecting = performance.now();
-  handoff(client, ctx.registry, {
+  handoff(client, ctx.registry, new Tunnel(ctx, client, target, early, peer));
+}
+
+/**
+ * One tunnel's hand-off callbacks as methods: a churn of short tunnels then allocates one
+ * object per tunnel here instead of one closure per callback. Log lines are built only
+ * when their level is on (a quiet proxy builds none per tunnel).
+ */
+class Tunnel implements HandoffOptions {
+  readonly timeoutMs: number;
+  readonly greeting = ESTABLISHED;
+  readonly poll: ForwardContext["poll"];
+  private readonly started = performance.now();
+  private readonly name: string;
+  private readonly flow: Flow;
+
+  constructor(
+    private readonly ctx: ForwardContext,
+    private readonly client: Endpoint,
+    private readonly target: Target,
+    readonly early: Uint8Array,
+    private readonly peer: Peer,
+  ) {
+    this.timeoutMs = ctx.options.connectTimeoutMs;
+    this.poll = ctx.poll;
+    const name = (this.name = formatTarget(target));
+    if (ctx.log.level >= 4) ctx.log.debug(`${peer.address} CONNECT ${name} connecting`);
+    this.flow = ctx.traffic.start("tunnel", peer.address, name, () => `CONNECT ${name}`);
+  }
+
+  connect(slot: SocketSlot): Promise<RawSocket> {
+    const guard = this.ctx.access.destinations;
+    const { host, port } = this.target;
+    const open = (hostname: string) => Bun.connect({ hostname, port, allowHalfOpen: true, data: slot, socket: slotHandlers });
     // With no rule to apply (a loopback client, no --allow-dest/--deny-dest): no lookup of our own.
-    connect: (slot) =>
-      guard.applies(peer.loopback) ? guard.check(target.host, peer.loopback).then((address) => connect(address, slot)) : connect(target.host, slot),
-    timeoutMs: ctx.options.connectTimeoutMs,
-    early,
-    greeting: ESTABLISHED,
-    poll: ctx.poll,
-    onFail(error, timedOut) {
-      if (error instanceof HttpError) {
-        ctx.log.warn(`${from} CONNECT ${name} - ${error.status} ${error.message}`);
-        flow.end(error.status, "rejected");
-        return respondAndClose(client, error.status, error.message);
-      }
-      const status = timedOut ? 504 : statusForErrno(error);
-      const cause = timedOut ? `ETIMEDOUT connect timed out after ${ctx.options.connectTimeoutMs / 1000}s` : describeErrno(error);
-      ctx.log.error(`${name} - ${cause}`);
-      ctx.traffic.failed(name, error);
-      flow.end(status, timedOut ? "timeout" : "unreachable", error);
-      respondAndClose(client, status, `cannot reach ${name}: ${cause}`);
-    },
-    onAbandon: () => flow.end(0, "aborted"),
-    onLinked(down, upstream) {
-      ctx.traffic.connected(performance.now() - connecting);
-      flow.bytes = { up: () => down.bytesRead, down: () => upstream.bytesRead };
-    },
-    onDone({ client: down, upstream, error }) {
-      const ms = Math.round(performance.now() - started);
+    return guard.applies(this.peer.loopback) ? guard.check(host, this.peer.loopback).then(open) : open(host);
+  }
+
+  onFail(error: unknown, timedOut: boolean): void {
+    const { ctx, client, flow, name, peer } = this;
+    if (error instanceof HttpError) {
+      ctx.log.warn(`${peer.address} CONNECT ${name} - ${error.status} ${error.message}`);
+      flow.end(error.status, "rejected");
+      return respondAndClose(client, error.status, error.message);
+    }
+    const status = timedOut ? 504 : statusForErrno(error);
+    const cause = timedOut ? `ETIMEDOUT connect timed out after ${ctx.options.connectTimeoutMs / 1000}s` : describeErrno(error);
+    ctx.log.error(`${name} - ${cause}`);
+    ctx.traffic.failed(name, error);
+    flow.end(status, timedOut ? "timeout" : "unreachable", error);
+    respondAndClose(client, status, `cannot reach ${name}: ${cause}`);
+  }
+
+  onAbandon(): void {
+    this.flow.end(0, "aborted");
+  }
+
+  onLinked(down: Endpoint, upstream: Endpoint): void {
+    this.ctx.traffic.connected(performance.now() - this.started);
+    this.flow.bytes = { up: () => down.bytesRead, down: () => upstream.bytesRead };
+  }
+
+  onDone({ client: down, upstream, error }: PipeResult & { client: Endpoint; upstream: Endpoint }): void {
+    const { ctx } = this;
+    if (ctx.log.level >= 3) {
+      const ms = Math.round(performance.now() - this.started);
       const tail = error ? ` (${describeErrno(error)})` : "";
-      ctx.log.info(`${from} CONNECT ${name} 200 up ${down.bytesRead} B, down ${upstream.bytesRead} B, ${ms} ms${tail}`);
-      flow.end(200, "ok", error);
-    },
-  });
+      ctx.log.info(`${this.peer.address} CONNECT ${this.name} 200 up ${down.bytesRead} B, down ${upstream.bytesRead} B, ${ms} ms${tail}`);
+    }
+    this.flow.end(200, "ok", error);
+  }
 }

@@ -21,9 +21,12 @@ import { findHeadEnd, sniff } from "../forward/sniff.ts";
 import { MAX_REQUEST_HEAD } from "../options.ts";
 import { linkToApp } from "./app-link.ts";
 
+const empty = new Uint8Array(0);
+
 /** Makes the socket's one Endpoint and hands it on, with the bytes read and the sniff result. */
 export class FrontConnection implements Closable {
-  private buffer = new Uint8Array(1024);
+  /** Only for a head that spans chunks: most arrive whole and are sniffed where Bun put them. */
+  private buffer = empty;
   private length = 0;
   private routed = false;
   private readonly timer: Timer;
@@ -45,11 +48,11 @@ export class FrontConnection implements Closable {
   onData(chunk: Uint8Array): void {
     if (this.routed) return;
     const searchFrom = Math.max(0, this.length - 3);
-    this.append(chunk);
-    const bytes = this.buffer.subarray(0, this.length);
+    const bytes = this.length === 0 ? chunk : this.append(chunk);
     const result = sniff(bytes, undefined, searchFrom);
     switch (result.kind) {
       case "incomplete":
+        if (bytes === chunk) this.append(chunk);
         return;
       case "invalid":
         this.ctx.log.warn(`${this.socket.remoteAddress} - ${result.status} ${result.reason}`);
@@ -57,6 +60,7 @@ export class FrontConnection implements Closable {
       case "origin":
         // The whole head first, within headerTimeoutMs: the app has no clock of its own.
         if (findHeadEnd(bytes, searchFrom) === -1) {
+          if (bytes === chunk) this.append(chunk);
           if (this.length > MAX_REQUEST_HEAD) this.reject(431, "request head too large");
           return;
         }
@@ -102,13 +106,14 @@ export class FrontConnection implements Closable {
     respondAndClose(this.client, status, reason);
   }
 
-  private append(chunk: Uint8Array): void {
+  private append(chunk: Uint8Array): Uint8Array {
     if (this.length + chunk.length > this.buffer.length) {
-      const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.length + chunk.length));
+      const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.length + chunk.length, 1024));
       grown.set(this.buffer.subarray(0, this.length));
       this.buffer = grown;
     }
     this.buffer.set(chunk, this.length);
     this.length += chunk.length;
+    return this.buffer.subarray(0, this.length);
   }
 }

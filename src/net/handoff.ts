@@ -8,7 +8,12 @@
  * Used for CONNECT tunnels (upstream = the target) and for origin-form requests (upstream =
  * the internal app server). The client keeps its one Endpoint throughout: whatever is still
  * queued for it (a pipelined response) goes out before the greeting. While the upstream is
- * connecting the client is paused; whatever it had already sent is kept and goes first, in order.
+ * connecting, what the client sends is kept (it goes first, in order), and the client is
+ * paused as soon as it sends more: beyond the bytes the caller handed over, at most one read
+ * chunk waits here, as in pipe. A client that waits for the greeting or the response (a TLS
+ * client behind CONNECT, a request to the app) is never paused: pausing every client cost
+ * each short tunnel four syscalls and two wake-ups (Bun's pause and resume both wait for
+ * writability).
  */
 import { ConnectTimeout } from "../errors.ts";
 import type { BusyPoll } from "./busy-poll.ts";
@@ -51,13 +56,15 @@ export function handoff(client: Endpoint, registry: Registry, options: HandoffOp
       client.destroy();
     },
   };
-  client.onChunk = (chunk) => void pending.push(chunk);
+  client.onChunk = (chunk) => {
+    pending.push(chunk);
+    client.pause();
+  };
   client.onFin = () => void (clientFin = true);
   client.onGone = () => {
     if (abandon()) options.onAbandon?.();
   };
   client.onWritable = () => {};
-  client.pause();
   registry.add(waiting);
 
   const timer = setTimeout(() => fail(new ConnectTimeout(), true), options.timeoutMs);

@@ -1,0 +1,64 @@
+/**
+ * handoff(): the client waits while its upstream connects. A client that sends nothing more
+ * is never paused (each pause/resume pair costs Bun four syscalls and two wake-ups); one that
+ * does is paused after that chunk, and every byte reaches the upstream in order, early bytes first.
+ *
+ *   client ─(upstream connecting)─▶ chunks kept, paused after the first │ open ─▶ greeting, kept bytes, resumed
+ */
+import { describe, expect, test } from "bun:test";
+import { handoff } from "../../src/net/handoff.ts";
+import { Registry } from "../../src/net/registry.ts";
+import type { RawSocket } from "../../src/net/endpoint.ts";
+import { StubSocket, stubEndpoint } from "../helpers/stub-socket.ts";
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+function connecting(early = "") {
+  const client = stubEndpoint();
+  const upstream = new StubSocket();
+  let open!: () => void;
+  const opened = new Promise<RawSocket>((resolve) => (open = () => resolve(upstream as unknown as RawSocket)));
+  const registry = new Registry();
+  let linked = false;
+  handoff(client.endpoint, registry, {
+    connect: () => opened,
+    timeoutMs: 10_000,
+    early: bytes(early),
+    greeting: "HTTP/1.1 200 Connection established\r\n\r\n",
+    onFail: () => {
+      throw new Error("unexpected failure");
+    },
+    onLinked: () => (linked = true),
+  });
+  return { client, upstream, registry, open: async () => (open(), await opened, await Promise.resolve()), linked: () => linked };
+}
+
+describe("handoff", () => {
+  test("a client that waits for the greeting is never paused or resumed", async () => {
+    const { client, upstream, open, linked } = connecting();
+    await open();
+    expect(linked()).toBe(true);
+    expect(client.socket.text).toBe("HTTP/1.1 200 Connection established\r\n\r\n");
+    expect(client.socket.calls.filter((c) => c === "pause" || c === "resume")).toEqual([]);
+    expect(upstream.calls).toEqual([]);
+  });
+
+  test("a client that sends while the upstream connects is paused after that chunk and resumed once linked, bytes in order", async () => {
+    const { client, upstream, open } = connecting("early ");
+    client.endpoint.onData(bytes("more "));
+    expect(client.socket.paused).toBe(true);
+    client.endpoint.onData(bytes("late")); // already in flight when the pause came: kept, not lost
+    await open();
+    expect(upstream.text).toBe("early more late");
+    expect(client.socket.paused).toBe(false);
+    expect(client.socket.calls.filter((c) => c === "pause" || c === "resume")).toEqual(["pause", "resume"]);
+  });
+
+  test("a client's FIN while connecting becomes the upstream's FIN after the kept bytes", async () => {
+    const { client, upstream, open } = connecting("hello");
+    client.endpoint.onEnd();
+    await open();
+    expect(upstream.text).toBe("hello");
+    expect(upstream.calls.at(-1)).toBe("shutdown");
+  });
+});
