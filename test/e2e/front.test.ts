@@ -25,6 +25,22 @@ describe("the front", () => {
     expect(await response.json()).toEqual(healthz);
   });
 
+  test("hands over an origin-form head that arrives in parts whole, instead of losing the first part", async () => {
+    await using proxy = await startTestProxy();
+    const client = await rawConnect(proxy.port);
+    try {
+      client.write(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\n`);
+      // A turn of the event loop between the parts, so that they leave as separate segments
+      // (written together they would reach the proxy as one chunk and test nothing).
+      await within(Bun.sleep(0), 1000, "a turn of the loop");
+      client.write("Connection: close\r\n");
+      client.write("\r\n");
+      expect(await client.readUntil(healthzBody)).toStartWith("HTTP/1.1 200");
+    } finally {
+      client.close();
+    }
+  });
+
   test("answers GET /sse with 400 and says to start with --sse when the bridge is off", async () => {
     await using proxy = await startTestProxy();
     const response = await fetch(`${proxy.url}/sse`);
