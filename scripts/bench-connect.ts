@@ -14,7 +14,7 @@
  * is loaded as a Worker).
  */
 import { createLogger, start, type ProxyOptions } from "../src/index.ts";
-import { answerPeer, askPeer, median, percentile, within, type AbComparison } from "./bench-util.ts";
+import { answerPeer, askPeer, inBothOrders, median, percentile, within, type AbComparison } from "./bench-util.ts";
 
 // --- Settings ---
 
@@ -72,21 +72,17 @@ export async function benchConnect(): Promise<string[]> {
  */
 export async function benchConnectAb(ab: AbComparison<ProxyOptions>): Promise<string[]> {
   const base = { port: 0, host: "127.0.0.1", logger: createLogger("silent") };
-  const subject = await start({ ...base, ...ab.subject });
-  const baseline = await start({ ...base, ...ab.baseline });
-  try {
-    const r = await runWorker({ proxyPort: subject.port, baselinePort: baseline.port });
+  const r = await inBothOrders(ab, (options) => start({ ...base, ...options }), async (subject, baseline) => {
+    const run = await runWorker({ proxyPort: subject, baselinePort: baseline });
     const ratio = (rounds: [number, number][]) => median(rounds.map(([b, s]) => s / b));
-    const setup = percentile([...r.setupProxied].sort((a, b) => a - b), 50) / percentile([...r.setupDirect].sort((a, b) => a - b), 50);
-    const floor = 1 - ab.tolerance;
-    return [
-      `${ab.label}: connect throughput up ×${ratio(r.up).toFixed(3)}, down ×${ratio(r.down).toFixed(3)}  (target ≥ ×${floor.toFixed(2)})  ${verdict(ratio(r.up) >= floor && ratio(r.down) >= floor)}`,
-      `${ab.label}: connect setup p50 ×${setup.toFixed(3)}  (target ≤ ×${(1 + ab.tolerance).toFixed(2)})  ${verdict(setup <= 1 + ab.tolerance)}`,
-    ];
-  } finally {
-    await subject.close();
-    await baseline.close();
-  }
+    const p50 = (values: number[]) => percentile([...values].sort((x, y) => x - y), 50);
+    return { up: ratio(run.up), down: ratio(run.down), setup: p50(run.setupProxied) / p50(run.setupDirect) };
+  });
+  const floor = 1 - ab.tolerance;
+  return [
+    `${ab.label}: connect throughput up ×${r.up.toFixed(3)}, down ×${r.down.toFixed(3)}  (target ≥ ×${floor.toFixed(2)})  ${verdict(r.up >= floor && r.down >= floor)}`,
+    `${ab.label}: connect setup p50 ×${r.setup.toFixed(3)}  (target ≤ ×${(1 + ab.tolerance).toFixed(2)})  ${verdict(r.setup <= 1 + ab.tolerance)}`,
+  ];
 }
 
 function runWorker(request: RunRequest): Promise<PeerResult> {

@@ -13,7 +13,7 @@
  * proxy adds at p50 on one connection. Rounds are interleaved; medians are reported.
  */
 import { createLogger, start, type ProxyOptions } from "../src/index.ts";
-import { askPeer, median, percentile, within, type AbComparison, type PeerMessage } from "./bench-util.ts";
+import { askPeer, inBothOrders, median, percentile, within, type AbComparison, type PeerMessage } from "./bench-util.ts";
 
 const ROUNDS = 5;
 const ROUND_MS = 1_500;
@@ -53,19 +53,15 @@ export async function benchForward(): Promise<string[]> {
  */
 export async function benchForwardAb(ab: AbComparison<ProxyOptions>): Promise<string[]> {
   const logger = createLogger("silent");
-  const subject = await start({ port: 0, logger, ...ab.subject });
-  const baseline = await start({ port: 0, logger, ...ab.baseline });
-  try {
-    const r = await runWorkers({ kept: subject.port, fresh: baseline.port });
-    const floor = 1 - ab.tolerance;
-    return (["rps1", "rps32"] as const).map((key) => {
-      const ratio = median(r[key].kept.map((s, i) => s / r[key].fresh[i]!));
-      return `${ab.label}: forward req/s ${key === "rps1" ? "1 conn  " : "32 conns"} ×${ratio.toFixed(3)}  (target ≥ ×${floor.toFixed(2)})  ${ratio >= floor ? "PASS" : "FAIL"}`;
-    });
-  } finally {
-    await subject.close();
-    await baseline.close();
-  }
+  const r = await inBothOrders(ab, (options) => start({ port: 0, logger, ...options }), async (subject, baseline) => {
+    const run = await runWorkers({ kept: subject, fresh: baseline });
+    const ratio = (key: "rps1" | "rps32") => median(run[key].kept.map((s, i) => s / run[key].fresh[i]!));
+    return { rps1: ratio("rps1"), rps32: ratio("rps32") };
+  });
+  const floor = 1 - ab.tolerance;
+  return (["rps1", "rps32"] as const).map(
+    (key) => `${ab.label}: forward req/s ${key === "rps1" ? "1 conn  " : "32 conns"} ×${r[key].toFixed(3)}  (target ≥ ×${floor.toFixed(2)})  ${r[key] >= floor ? "PASS" : "FAIL"}`,
+  );
 }
 
 async function runWorkers(ports: RunRequest["ports"]): Promise<PeerResult> {

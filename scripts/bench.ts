@@ -23,7 +23,7 @@ import { benchNamed } from "./bench-named.ts";
 import { benchStatus } from "./bench-status.ts";
 
 /** The whole run must be done by then; a stuck part fails it instead of hanging. */
-const DEADLINE_MS = 300_000;
+const DEADLINE_MS = 600_000;
 
 const watchdog = setTimeout(() => {
   console.error(`bench: not finished after ${DEADLINE_MS / 1000}s, giving up`);

@@ -15,7 +15,7 @@ import type { PipeResult } from "../net/pipe.ts";
 import { respondAndClose } from "../net/raw-response.ts";
 import type { ForwardContext } from "./context.ts";
 import type { Peer } from "../security/access.ts";
-import type { Flow } from "../status/traffic.ts";
+import type { ByteSource, Flow } from "../status/traffic.ts";
 import { formatTarget, parseAuthority, type Target } from "./target.ts";
 
 const ESTABLISHED = "HTTP/1.1 200 Connection established\r\n\r\n";
@@ -39,13 +39,14 @@ export function openTunnel(ctx: ForwardContext, client: Endpoint, authority: str
  * object per tunnel here instead of one closure per callback. Log lines are built only
  * when their level is on (a quiet proxy builds none per tunnel).
  */
-class Tunnel implements HandoffOptions {
+class Tunnel implements HandoffOptions, ByteSource {
   readonly timeoutMs: number;
   readonly greeting = ESTABLISHED;
   readonly poll: ForwardContext["poll"];
   private readonly started = performance.now();
   private readonly name: string;
   private readonly flow: Flow;
+  private linked: { down: Endpoint; upstream: Endpoint } | undefined;
 
   constructor(
     private readonly ctx: ForwardContext,
@@ -58,7 +59,15 @@ class Tunnel implements HandoffOptions {
     this.poll = ctx.poll;
     const name = (this.name = formatTarget(target));
     if (ctx.log.level >= 4) ctx.log.debug(`${peer.address} CONNECT ${name} connecting`);
-    this.flow = ctx.traffic.start("tunnel", peer.address, name, () => `CONNECT ${name}`);
+    this.flow = ctx.traffic.start("tunnel", peer.address, name);
+  }
+
+  get bytesUp(): number {
+    return this.linked?.down.bytesRead ?? 0;
+  }
+
+  get bytesDown(): number {
+    return this.linked?.upstream.bytesRead ?? 0;
   }
 
   connect(slot: SocketSlot): Promise<RawSocket> {
@@ -90,7 +99,8 @@ class Tunnel implements HandoffOptions {
 
   onLinked(down: Endpoint, upstream: Endpoint): void {
     this.ctx.traffic.connected(performance.now() - this.started);
-    this.flow.bytes = { up: () => down.bytesRead, down: () => upstream.bytesRead };
+    this.linked = { down, upstream };
+    this.flow.source = this;
   }
 
   onDone({ client: down, upstream, error }: PipeResult & { client: Endpoint; upstream: Endpoint }): void {

@@ -19,12 +19,12 @@ import type { RequestHead, ResponseHead } from "./http-head.ts";
 import { planRequest, requestLogLine } from "./request-plan.ts";
 import { ResponseReader, type ResponseSink } from "./response-reader.ts";
 import { clientResponseHead, interimHead, switchingHead } from "./rewrite.ts";
-import type { Flow, Outcome } from "../status/traffic.ts";
+import type { ByteSource, Flow, Outcome } from "../status/traffic.ts";
 import { formatTarget, type HttpUrlTarget } from "./target.ts";
 import { relayUpgrade } from "./upgrade-relay.ts";
 import { UpstreamRequest } from "./upstream-request.ts";
 
-export class Exchange {
+export class Exchange implements ByteSource {
   requestDone: boolean;
   private readonly target: HttpUrlTarget;
   private readonly keepAlive: boolean;
@@ -37,6 +37,15 @@ export class Exchange {
   private readonly flow: Flow;
   /** Request bytes handed to the upstream connection, head included. */
   private sentUp: number;
+
+  /** The status page's view of this exchange (ByteSource): request bytes sent, response body bytes. */
+  get bytesUp(): number {
+    return this.sentUp;
+  }
+
+  get bytesDown(): number {
+    return this.response.bodyBytes;
+  }
   /** Bytes of a response (or of our error) have gone to the client: only a close is left to fail with. */
   private responseStarted = false;
   private closeClient = false;
@@ -63,9 +72,9 @@ export class Exchange {
     const target = this.target;
     const name = formatTarget(target);
     this.sentUp = plan.upstreamHead.length;
-    // The display string is built only when the status page asks: the query string never shows.
-    this.flow = owner.ctx.traffic.start("request", owner.clientName, name, () => `${head.method} http://${name}${target.path.split("?")[0]}`);
-    this.flow.bytes = { up: () => this.sentUp, down: () => this.response.bodyBytes };
+    // The display string is built only when the status page asks; it never shows the query string.
+    this.flow = owner.ctx.traffic.start("request", owner.clientName, name, head.method, target.path);
+    this.flow.source = this;
     this.link = new UpstreamRequest(owner.ctx, owner.pool, this.target, this.key, latin1Bytes(plan.upstreamHead), owner.peer, {
       ready: (upstream) => this.attach(upstream),
       failed: (error) => {

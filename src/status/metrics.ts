@@ -5,11 +5,10 @@
  */
 import type { EndReason } from "./bridge-stats.ts";
 import type { StatusSources } from "./sources.ts";
-import type { FlowKind, Outcome } from "./traffic.ts";
+import { OUTCOMES, type FlowKind } from "./traffic.ts";
 
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-const outcomes: Outcome[] = ["ok", "unreachable", "timeout", "rejected", "aborted"];
 const reasons: EndReason[] = ["client_gone", "deleted", "idle", "child_exited", "shutdown", "error"];
 const transports = ["/mcp", "/sse"];
 
@@ -48,7 +47,7 @@ export function renderMetrics(sources: StatusSources): string {
   ];
   for (const [kind, name, what] of kinds) {
     out.family(`${name}_total`, "counter", `${what} that ended, by outcome.`);
-    for (const outcome of outcomes) out.sample(`${name}_total`, traffic.outcomes.get(`${kind} ${outcome}`) ?? 0, { outcome });
+    for (const outcome of OUTCOMES) out.sample(`${name}_total`, traffic.outcomes[kind][outcome], { outcome });
     out.family(`open_${name}`, "gauge", `${what} in progress.`);
     out.sample(`open_${name}`, [...traffic.open].filter((flow) => flow.kind === kind).length);
   }

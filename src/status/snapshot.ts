@@ -2,7 +2,7 @@
  * GET /status.json: the status page's data, in the shape the README documents. Built on
  * request from the live tables; nothing here runs on a hot path.
  */
-import type { ClosedFlow, FailingTarget } from "./traffic.ts";
+import { OUTCOMES, type FailingTarget, type Flow, type FlowKind } from "./traffic.ts";
 import type { EndedSession } from "./bridge-stats.ts";
 import type { StatusSources } from "./sources.ts";
 
@@ -20,8 +20,8 @@ export function statusSnapshot(sources: StatusSources) {
     client: flow.client,
     target: flow.target,
     what: flow.what,
-    up: flow.bytes.up(),
-    down: flow.bytes.down(),
+    up: flow.up,
+    down: flow.down,
     ageSeconds: seconds(now - flow.startedAt),
   }));
   const servers = sources.bridges().map((server) => ({
@@ -44,8 +44,7 @@ export function statusSnapshot(sources: StatusSources) {
     }),
     ended: server.stats.recent.newestFirst().map((ended) => endedJson(ended)),
   }));
-  const count = (key: string) => traffic.outcomes.get(key) ?? 0;
-  const sum = (kind: string) => ["ok", "unreachable", "timeout", "rejected", "aborted"].reduce((n, o) => n + count(`${kind} ${o}`), 0);
+  const sum = (kind: FlowKind) => OUTCOMES.reduce((n, outcome) => n + traffic.outcomes[kind][outcome], 0);
   return {
     version: sources.version,
     url: sources.url(),
@@ -71,7 +70,7 @@ export function statusSnapshot(sources: StatusSources) {
 
 export type StatusSnapshot = ReturnType<typeof statusSnapshot>;
 
-function closedJson(flow: ClosedFlow) {
+function closedJson(flow: Flow) {
   return {
     id: flow.id,
     kind: flow.kind,

@@ -16,26 +16,14 @@ import { Ring } from "./ring.ts";
 export type FlowKind = "tunnel" | "request";
 /** How a flow ended, as a bounded label: `ok` means the client got the upstream's answer. */
 export type Outcome = "ok" | "unreachable" | "timeout" | "rejected" | "aborted";
+export const OUTCOMES: readonly Outcome[] = ["ok", "unreachable", "timeout", "rejected", "aborted"];
 
-/** Live byte counts: up is client → upstream, down is upstream → client. */
-export interface ByteCounts {
-  up(): number;
-  down(): number;
-}
-
-export interface ClosedFlow {
-  id: number;
-  kind: FlowKind;
-  client: string;
-  target: string;
-  what: string;
-  status: number;
-  outcome: Outcome;
-  up: number;
-  down: number;
-  startedAt: number;
-  endedAt: number;
-  error?: string;
+/** What counts a flow's bytes while it is open (the tunnel, the exchange): read when someone looks. */
+export interface ByteSource {
+  /** Client → upstream. */
+  readonly bytesUp: number;
+  /** Upstream → client. */
+  readonly bytesDown: number;
 }
 
 export interface FailingTarget {
@@ -49,42 +37,70 @@ export interface FailingTarget {
 
 export const HISTORY_SIZE = 100;
 export const MAX_FAILING_TARGETS = 200;
-const zero: ByteCounts = { up: () => 0, down: () => 0 };
 
+/**
+ * One tunnel or forwarded request, open and then in history: the same object, so that ending
+ * one allocates nothing but its error text. What it shows (`what`) is built only when read.
+ */
 export class Flow {
-  bytes: ByteCounts = zero;
   readonly startedAt = Date.now();
-  private ended = false;
+  /** Live counts while open; dropped at the end so that the exchange or tunnel can go. */
+  source: ByteSource | undefined;
+  endedAt = 0;
+  status = 0;
+  outcome: Outcome | undefined;
+  error: string | undefined;
+  private finalUp = 0;
+  private finalDown = 0;
 
   constructor(
     private readonly traffic: Traffic | undefined,
     readonly id: number,
     readonly kind: FlowKind,
     readonly client: string,
+    /** `host:port` */
     readonly target: string,
-    /** What the client asked for, shown as is (`CONNECT host:port`) or built later (see `describe`). */
-    private readonly describe: () => string,
+    /** The request's method and path (its query kept here, never shown); none for a tunnel. */
+    private readonly method = "",
+    private readonly path = "",
   ) {}
 
-  get what(): string {
-    return this.describe();
+  get up(): number {
+    return this.source?.bytesUp ?? this.finalUp;
   }
 
-  /** Once: moves the flow to history with its final counts. */
+  get down(): number {
+    return this.source?.bytesDown ?? this.finalDown;
+  }
+
+  /** `CONNECT host:port` or `GET http://host:port/path`, the query string left out. */
+  get what(): string {
+    if (this.kind === "tunnel") return `CONNECT ${this.target}`;
+    const query = this.path.indexOf("?");
+    return `${this.method} http://${this.target}${query === -1 ? this.path : this.path.slice(0, query)}`;
+  }
+
+  /** Once: the final counts are kept, and the flow moves to history. */
   end(status: number, outcome: Outcome, error?: unknown): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.traffic?.closed(this, status, outcome, error);
+    if (this.outcome !== undefined) return;
+    this.finalUp = this.up;
+    this.finalDown = this.down;
+    this.source = undefined;
+    this.status = status;
+    this.outcome = outcome;
+    this.endedAt = Date.now();
+    if (error !== undefined) this.error = describeErrno(error);
+    this.traffic?.closed(this);
   }
 }
 
 export class Traffic {
   readonly open = new Set<Flow>();
-  readonly history = new Ring<ClosedFlow>(HISTORY_SIZE);
+  readonly history = new Ring<Flow>(HISTORY_SIZE);
   readonly failures = new Map<string, FailingTarget>();
   readonly connectSeconds = new Histogram(CONNECT_SECONDS);
-  /** `${kind} ${outcome}` → count. */
-  readonly outcomes = new Map<string, number>();
+  /** Ended flows by kind and outcome. */
+  readonly outcomes: Record<FlowKind, Record<Outcome, number>> = { tunnel: zeroCounts(), request: zeroCounts() };
   readonly bytes = { tunnel: { up: 0, down: 0 }, request: { up: 0, down: 0 } };
   /** errno code → count of upstream failures. */
   readonly errors = new Map<string, number>();
@@ -93,9 +109,10 @@ export class Traffic {
   /** @param enabled false: every call is a no-op (the benchmark's A/B switch). */
   constructor(readonly enabled = true) {}
 
-  start(kind: FlowKind, client: string, target: string, describe: () => string): Flow {
-    if (!this.enabled) return new Flow(undefined, 0, kind, client, target, describe);
-    const flow = new Flow(this, this.nextId++, kind, client, target, describe);
+  /** A new flow; `method` and `path` for a forwarded request. */
+  start(kind: FlowKind, client: string, target: string, method?: string, path?: string): Flow {
+    if (!this.enabled) return new Flow(undefined, 0, kind, client, target, method, path);
+    const flow = new Flow(this, this.nextId++, kind, client, target, method, path);
     this.open.add(flow);
     return flow;
   }
@@ -131,35 +148,22 @@ export class Traffic {
     const totals = { ...this.bytes[kind] };
     for (const flow of this.open) {
       if (flow.kind !== kind) continue;
-      totals.up += flow.bytes.up();
-      totals.down += flow.bytes.down();
+      totals.up += flow.up;
+      totals.down += flow.down;
     }
     return totals;
   }
 
-  closed(flow: Flow, status: number, outcome: Outcome, error?: unknown): void {
+  /** Called by Flow.end(). */
+  closed(flow: Flow): void {
     this.open.delete(flow);
-    const up = flow.bytes.up();
-    const down = flow.bytes.down();
-    this.bytes[flow.kind].up += up;
-    this.bytes[flow.kind].down += down;
-    const key = `${flow.kind} ${outcome}`;
-    this.outcomes.set(key, (this.outcomes.get(key) ?? 0) + 1);
-    this.history.push({
-      id: flow.id,
-      kind: flow.kind,
-      client: flow.client,
-      target: flow.target,
-      what: flow.what,
-      status,
-      outcome,
-      up,
-      down,
-      startedAt: flow.startedAt,
-      endedAt: Date.now(),
-      ...(error === undefined ? {} : { error: describeErrno(error) }),
-    });
-    // The sockets may be reused (a kept-alive upstream): keep the final counts, not the sources.
-    flow.bytes = { up: () => up, down: () => down };
+    this.bytes[flow.kind].up += flow.up;
+    this.bytes[flow.kind].down += flow.down;
+    this.outcomes[flow.kind][flow.outcome!]++;
+    this.history.push(flow);
   }
+}
+
+function zeroCounts(): Record<Outcome, number> {
+  return { ok: 0, unreachable: 0, timeout: 0, rejected: 0, aborted: 0 };
 }

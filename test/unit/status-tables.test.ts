@@ -31,26 +31,33 @@ describe("Histogram", () => {
 describe("Traffic", () => {
   test("moves a flow from open to history once, with the bytes its sockets counted", () => {
     const traffic = new Traffic();
-    let up = 10;
-    const flow = traffic.start("tunnel", "127.0.0.1", "example.test:443", () => "CONNECT example.test:443");
-    flow.bytes = { up: () => up, down: () => 20 };
+    const source = { bytesUp: 10, bytesDown: 20 };
+    const flow = traffic.start("tunnel", "127.0.0.1", "example.test:443");
+    flow.source = source;
     expect([...traffic.open]).toEqual([flow]);
     expect(traffic.byteTotals("tunnel")).toEqual({ up: 10, down: 20 });
-    up = 15;
+    source.bytesUp = 15;
     flow.end(200, "ok");
     flow.end(502, "unreachable"); // a second end is ignored
-    up = 99; // the socket lives on (a kept-alive upstream): the history keeps the final count
+    source.bytesUp = 99; // the socket lives on (a kept-alive upstream): the history keeps the final count
     expect(traffic.open.size).toBe(0);
     const [closed] = traffic.history.newestFirst();
     expect(closed).toMatchObject({ kind: "tunnel", status: 200, outcome: "ok", up: 15, down: 20, what: "CONNECT example.test:443" });
     expect(traffic.byteTotals("tunnel")).toEqual({ up: 15, down: 20 });
-    expect(traffic.outcomes.get("tunnel ok")).toBe(1);
-    expect(traffic.outcomes.get("tunnel unreachable")).toBeUndefined();
+    expect(traffic.outcomes.tunnel).toEqual({ ok: 1, unreachable: 0, timeout: 0, rejected: 0, aborted: 0 });
+  });
+
+  test("shows a forwarded request without its query string, though it keeps the path", () => {
+    const traffic = new Traffic();
+    const flow = traffic.start("request", "127.0.0.1", "example.test:80", "GET", "/search?token=s3cret&q=1");
+    expect(flow.what).toBe("GET http://example.test:80/search");
+    flow.end(200, "ok");
+    expect(traffic.history.newestFirst()[0]!.what).not.toContain("s3cret");
   });
 
   test("keeps the last HISTORY_SIZE closed flows only", () => {
     const traffic = new Traffic();
-    for (let i = 0; i < HISTORY_SIZE + 25; i++) traffic.start("request", "c", "t:80", () => "GET http://t/").end(200, "ok");
+    for (let i = 0; i < HISTORY_SIZE + 25; i++) traffic.start("request", "c", "t:80", "GET", "/").end(200, "ok");
     expect(traffic.history.size).toBe(HISTORY_SIZE);
     expect(traffic.history.newestFirst()[0]!.id).toBe(HISTORY_SIZE + 25);
   });
@@ -81,7 +88,7 @@ describe("Traffic", () => {
 
   test("switched off, records nothing (the benchmark's A/B)", () => {
     const traffic = new Traffic(false);
-    const flow = traffic.start("tunnel", "c", "t:1", () => "CONNECT t:1");
+    const flow = traffic.start("tunnel", "c", "t:1");
     traffic.failed("t:1", refused);
     traffic.connected(3);
     flow.end(200, "ok");
