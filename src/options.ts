@@ -3,13 +3,13 @@
  * uses, no optional fields). Defaults, and the security defaults above all, live here only.
  */
 import { OptionsError } from "./errors.ts";
-import { printable } from "./printable.ts";
 import { defaultMaxConnections, fdLimit } from "./fd-limit.ts";
 import { createLogger, type Logger } from "./log.ts";
 import type { AuthMode } from "./security/access.ts";
-import { isLoopbackHost, parseCidr, type Cidr } from "./security/address.ts";
-import { parseDestRule, type DestRule } from "./security/dest-rules.ts";
-import { systemResolver, type Resolver } from "./security/destination.ts";
+import type { Cidr } from "./security/address.ts";
+import { resolveAuth } from "./security/auth-options.ts";
+import type { DestRule } from "./security/dest-rules.ts";
+import type { Resolver } from "./security/destination.ts";
 
 export interface ProxyOptions {
   /** TCP port of the one public listener; 0 picks a free one. @default 28080 */
@@ -162,16 +162,6 @@ export const DEFAULT_STDIN_BUFFER = 8 * 1024 * 1024;
 export const DEFAULT_BUSY_POLL_MS = 0.2;
 /** Past this a busy-poll window stops saving wake-ups and only burns CPU. */
 export const MAX_BUSY_POLL_MS = 10;
-/** Shortest token accepted: 16 characters of a random token are already ~96 bits. */
-export const MIN_TOKEN_LENGTH = 16;
-const authModes: readonly AuthMode[] = ["loopback-free", "always", "off"];
-
-/** `--auth` as typed → a mode (checked before the CLI looks for a token file). */
-export function parseAuthMode(text: string): AuthMode {
-  if (!(authModes as readonly string[]).includes(text)) throw new OptionsError(`invalid --auth "${printable(text)}": expected loopback-free, always or off`);
-  return text as AuthMode;
-}
-
 export function resolveOptions(options: ProxyOptions = {}): ResolvedOptions {
   const port = options.port ?? DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -180,24 +170,7 @@ export function resolveOptions(options: ProxyOptions = {}): ResolvedOptions {
   const host = options.host ?? DEFAULT_HOST;
   if (!host) throw new OptionsError("host must not be empty");
   if (options.sse && options.sse.length === 0) throw new OptionsError("--sse needs a command to run");
-  const auth = options.auth ?? "loopback-free";
-  parseAuthMode(auth);
-  if (options.token !== undefined && options.token.length < MIN_TOKEN_LENGTH) {
-    throw new OptionsError(`the token is too short (${options.token.length} characters; at least ${MIN_TOKEN_LENGTH}): \`mcp-proxy token\` makes a good one`);
-  }
-  const allowClients = (options.allowClients ?? []).map((text) => {
-    const cidr = parseCidr(text.trim());
-    if (!cidr) throw new OptionsError(`invalid --allow-client "${printable(text)}": expected an address or block such as 172.17.0.0/16`);
-    return cidr;
-  });
-  const openProxy = options.openProxy ?? false;
-  if (!isLoopbackHost(host) && auth === "off" && allowClients.length === 0 && !openProxy) {
-    throw new OptionsError(
-      `refusing to start an open proxy: --host ${host} with --auth off lets anyone who can reach port ${port} ` +
-        "use the proxy and run the bridged MCP servers. Drop --auth off (clients then need the token), " +
-        "or limit who may connect with --allow-client CIDR, or pass --open-proxy if that is really what you want.",
-    );
-  }
+  const security = resolveAuth(options, host, port);
   if (options.config !== undefined && options.config.trim() === "") throw new OptionsError("--config needs a file name");
   const maxBodyBytes = positiveInt("--max-body", options.maxBodyBytes ?? DEFAULT_MAX_BODY);
   const stdinBufferBytes = positiveInt("stdin buffer", options.stdinBufferBytes ?? Math.max(DEFAULT_STDIN_BUFFER, maxBodyBytes));
@@ -231,14 +204,7 @@ export function resolveOptions(options: ProxyOptions = {}): ResolvedOptions {
     // The one read of process.env below the CLI: Bun.spawn's own default is the environment
     // the process started with, which misses later changes made by an embedder.
     childEnv: options.childEnv ?? process.env,
-    auth,
-    token: options.token,
-    tokenSource: options.tokenSource,
-    allowClients,
-    allowDests: (options.allowDests ?? []).map((text) => parseDestRule("--allow-dest", text)),
-    denyDests: (options.denyDests ?? []).map((text) => parseDestRule("--deny-dest", text)),
-    openProxy,
-    resolver: options.resolver ?? systemResolver,
+    ...security,
     logger: options.logger ?? createLogger("info"),
     bookkeeping: options.bookkeeping ?? true,
   };
