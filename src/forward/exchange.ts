@@ -16,10 +16,11 @@ import { BodyFramer, type FramingError } from "./body-framer.ts";
 import type { ExchangeOwner } from "./exchange-owner.ts";
 import { upstreamKeepsAlive } from "./headers.ts";
 import type { RequestHead, ResponseHead } from "./http-head.ts";
-import { planRequest, requestLogLine } from "./request-plan.ts";
+import { ExchangeReport } from "./exchange-report.ts";
+import { planRequest } from "./request-plan.ts";
 import { ResponseReader, type ResponseSink } from "./response-reader.ts";
 import { clientResponseHead, interimHead, switchingHead } from "./rewrite.ts";
-import type { ByteSource, Flow, Outcome } from "../status/traffic.ts";
+import type { ByteSource, Outcome } from "../status/traffic.ts";
 import { formatTarget, type HttpUrlTarget } from "./target.ts";
 import { relayUpgrade } from "./upgrade-relay.ts";
 import { UpstreamRequest } from "./upstream-request.ts";
@@ -31,10 +32,9 @@ export class Exchange implements ByteSource {
   private readonly upgrade: boolean;
   private readonly requestBody: BodyFramer;
   private readonly key: string;
-  private readonly started = performance.now();
   private readonly link: UpstreamRequest;
   private readonly response: ResponseReader;
-  private readonly flow: Flow;
+  private readonly report: ExchangeReport;
   /** Request bytes handed to the upstream connection, head included. */
   private sentUp: number;
 
@@ -69,12 +69,9 @@ export class Exchange implements ByteSource {
     this.requestBody = new BodyFramer(plan.framing);
     this.requestDone = this.requestBody.done;
     this.response = new ResponseReader(head.method, this.responseSink());
-    const target = this.target;
-    const name = formatTarget(target);
+    const name = formatTarget(this.target);
     this.sentUp = plan.upstreamHead.length;
-    // The display string is built only when the status page asks; it never shows the query string.
-    this.flow = owner.ctx.traffic.start("request", owner.clientName, name, head.method, target.path);
-    this.flow.source = this;
+    this.report = new ExchangeReport(owner, head, this.target, this);
     this.link = new UpstreamRequest(owner.ctx, owner.pool, this.target, this.key, latin1Bytes(plan.upstreamHead), owner.peer, {
       ready: (upstream) => this.attach(upstream),
       failed: (error) => {
@@ -132,7 +129,7 @@ export class Exchange implements ByteSource {
   destroy(): void {
     if (this.over) return;
     this.stop();
-    this.flow.end(0, "aborted");
+    this.report.drop();
   }
 
   // --- upstream connection ---
@@ -238,7 +235,7 @@ export class Exchange implements ByteSource {
     if (!this.upgrade) return this.fail(502, "bad response from upstream: 101 without an upgrade request", "unreachable");
     clearTimeout(this.timer);
     this.over = true;
-    this.log(101, "ok");
+    this.report.end(101, "ok");
     relayUpgrade(this.owner.client, this.link.endpoint!, switchingHead(head), rest, this.owner.upgraded());
   }
 
@@ -254,7 +251,7 @@ export class Exchange implements ByteSource {
     const reusable = this.requestDone && !this.closeUpstreamAfter && upstreamKeepsAlive(head) && this.response.framer.framing.kind !== "close";
     if (reusable) this.owner.pool.release(this.link.key, upstream);
     else upstream.destroy();
-    this.log(head.status, "ok");
+    this.report.end(head.status, "ok");
     this.owner.finished(this.closeClient);
   }
 
@@ -269,30 +266,21 @@ export class Exchange implements ByteSource {
     if (this.over) return;
     if (this.responseStarted) return this.abort();
     this.stop();
-    this.log(status, outcome, error);
+    this.report.end(status, outcome, error);
     this.owner.client.write(plainResponse(status, message));
     this.owner.finished(true);
   }
 
-  /** Closes the upstream at once and logs the 499 nobody will read (nginx's word for it). */
+  /** Closes the upstream at once and logs the 499 nobody will read. */
   private clientGone(): void {
     this.stop();
-    this.flow.end(0, "aborted"); // the status page counts it as before; log() below finds it ended
-    this.log(499, "aborted");
+    this.report.end(499, "aborted");
   }
 
   private abort(): void {
     if (this.over) return;
     this.stop();
-    this.log(0, "aborted");
+    this.report.end(0, "aborted");
     this.owner.client.destroy();
-  }
-
-  private log(status: number, outcome: Outcome, error?: unknown): void {
-    const { ctx, clientName } = this.owner;
-    this.flow.end(status, outcome, error);
-    if (ctx.log.level < 3) return; // below info: skip building the line
-    const ms = performance.now() - this.started;
-    ctx.log.info(requestLogLine(clientName, this.head, this.target, status, this.response.bodyBytes, ms, ctx.log.level >= 4));
   }
 }
