@@ -19,6 +19,7 @@ import type { Closable } from "../net/registry.ts";
 import { sniff, type Sniffed } from "./sniff.ts";
 import { MAX_REQUEST_HEAD } from "../options.ts";
 import type { Peer } from "../security/access.ts";
+import { ConnectionCredentials } from "../security/connection-credentials.ts";
 import { fieldValue } from "../security/credentials.ts";
 import { openTunnel } from "./connect-tunnel.ts";
 import { Exchange } from "./exchange.ts";
@@ -43,11 +44,7 @@ export class ForwardSession implements ExchangeOwner, Closable {
   private done = false;
   /** An answer is still queued for the client: the next request waits until it has read it. */
   private held = false;
-  /**
-   * The Proxy-Authorization value this connection already proved: a kept-alive client sends
-   * the same one on every request, and comparing it to its own earlier value leaks nothing.
-   */
-  private accepted: string | undefined;
+  private readonly credentials: ConnectionCredentials;
   /** What the front already made of the head at the start of the buffer: not parsed twice. */
   private sniffed: Sniffed | undefined;
 
@@ -66,6 +63,7 @@ export class ForwardSession implements ExchangeOwner, Closable {
     this.clientName = `${client.socket.remoteAddress}`;
     this.client = client;
     this.sniffed = first;
+    this.credentials = new ConnectionCredentials(ctx.access, peer);
     this.client.onChunk = (chunk) => this.onData(chunk);
     this.client.onFin = () => this.onFin();
     this.client.onGone = () => this.onGone();
@@ -189,7 +187,7 @@ export class ForwardSession implements ExchangeOwner, Closable {
         case "origin":
           return this.reject(400, "a request to the proxy itself cannot follow proxied requests on one connection");
         case "connect": {
-          if (!this.authorized(fieldValue(result.head, "proxy-authorization"))) return this.refuseCredentials();
+          if (!this.credentials.allows(fieldValue(result.head, "proxy-authorization"))) return this.refuseCredentials();
           const rest = this.buffer.slice(result.headLength);
           this.leave();
           return openTunnel(this.ctx, this.client, result.line.target, rest, this.peer);
@@ -198,7 +196,7 @@ export class ForwardSession implements ExchangeOwner, Closable {
           this.buffer = this.buffer.subarray(result.headLength);
           try {
             const head = parseRequestHead(result.head);
-            if (!this.authorized(proxyAuthorization(head))) return this.refuseCredentials();
+            if (!this.credentials.allows(proxyAuthorization(head))) return this.refuseCredentials();
             this.exchange = new Exchange(this, head);
           } catch (error) {
             if (!(error instanceof HttpError)) throw error;
@@ -207,14 +205,6 @@ export class ForwardSession implements ExchangeOwner, Closable {
         }
       }
     }
-  }
-
-  /** Every request on the connection is checked, not only the first. */
-  private authorized(value: string | undefined): boolean {
-    if (this.peer.trusted || (value !== undefined && value === this.accepted)) return true;
-    if (!this.ctx.access.proxyAuthorized(this.peer, value)) return false;
-    this.accepted = value;
-    return true;
   }
 
   /** 407 and close (logged, without the credential, by Access). */
