@@ -71,3 +71,13 @@ export function isInitialize(message: JsonObject): boolean {
 export function errorLine(idJson: string, code: number, message: string): string {
   return `{"jsonrpc":"2.0","id":${idJson},"error":{"code":${code},"message":${JSON.stringify(message)}}}`;
 }
+
+/**
+ * The -32603 a request gets when its session ends before the child answered it: on `/mcp`
+ * on the response the client waits for, on `/sse` as a message, so clients fail at once
+ * instead of at their own timeout. `reason` is the session's close reason.
+ */
+export function unansweredLine(idJson: string, reason: string): string {
+  const why = reason.startsWith("child ") ? "the MCP server exited" : `the session ended (${reason})`;
+  return errorLine(idJson, INTERNAL_ERROR, `${why} before answering`);
+}

@@ -13,7 +13,7 @@
  * close(), which is idempotent: forget the session, stop the child, end the stream, log once.
  */
 import { ChildLink, type LinkConfig, type LinkInfo } from "./child-link.ts";
-import { INTERNAL_ERROR, errorLine, idKey, isObject, kindOf } from "./jsonrpc.ts";
+import { idKey, isObject, kindOf, unansweredLine } from "./jsonrpc.ts";
 import { SseSink } from "./sse-sink.ts";
 import { StdinClosedError } from "./stdin-writer.ts";
 import { endpointEvent, messageEvent } from "./sse-writer.ts";
@@ -90,8 +90,7 @@ export class SseSession {
   private async shutdown(reason: string): Promise<void> {
     this.onClose(this);
     await this.link.stop();
-    const why = reason.startsWith("child ") ? "the MCP server exited" : `the session ended (${reason})`;
-    for (const key of this.pending) this.sink.send(messageEvent(errorLine(key, INTERNAL_ERROR, `${why} before answering`)));
+    for (const key of this.pending) this.sink.send(messageEvent(unansweredLine(key, reason)));
     this.sink.end();
     this.link.logClosed(reason);
   }

@@ -17,10 +17,11 @@
 import { HttpError, JsonRpcHttpError } from "../errors.ts";
 import { IdleClock } from "./idle-clock.ts";
 import { ChildLink, type LinkConfig, type LinkInfo } from "./child-link.ts";
-import { EventLog, parseEventId } from "./event-log.ts";
+import { parseEventId } from "./event-log.ts";
+import { FlowReplay, type Flow } from "./flow-replay.ts";
 import type { Incoming } from "./incoming.ts";
 import type { JsonLine } from "./line-reader.ts";
-import { INTERNAL_ERROR, errorLine } from "./jsonrpc.ts";
+import { unansweredLine } from "./jsonrpc.ts";
 import { GET_FLOW, Router } from "./router.ts";
 import { SseSink } from "./sse-sink.ts";
 import { StdinClosedError } from "./stdin-writer.ts";
@@ -32,28 +33,15 @@ export interface StreamableConfig extends LinkConfig {
   idleMs: number;
 }
 
-/** Replay log bounds per session: enough for a burst of progress and logging, not a leak. */
-export const REPLAY_EVENTS = 1000;
-export const REPLAY_CHARS = 8 * 1024 * 1024;
 /** How long a POST response waits for its first message before its head goes out alone. */
 const OPENING_WAIT_MS = 10;
 
-/** The I/O side of a flow; the router holds which requests it waits for. */
-interface Flow {
-  no: number;
-  /** The HTTP response carrying it now, if any. */
-  sink: SseSink | undefined;
-  /** Seq of the last event handed to a sink. */
-  delivered: number;
-  /** --json-response: responses are collected and returned as one JSON body instead. */
-  json?: { lines: string[]; done(lines: string[]): void; /** False once the client has left. */ waiting: boolean };
-}
 
 export class StreamableSession {
   private readonly link: ChildLink;
   private readonly router = new Router();
-  private readonly events = new EventLog({ maxEvents: REPLAY_EVENTS, maxChars: REPLAY_CHARS });
   private readonly flows = new Map<number, Flow>();
+  private readonly events: FlowReplay;
   private readonly idle: IdleClock;
   private closing: Promise<void> | undefined;
 
@@ -68,6 +56,7 @@ export class StreamableSession {
       onEnd: (reason) => void this.close(reason),
       backpressure: () => Promise.all([...this.flows.values()].map((flow) => flow.sink?.ready())).then(() => {}),
     });
+    this.events = new FlowReplay(this.flows, (message) => config.log.warn(`session ${id}: ${message}`));
     this.flows.set(GET_FLOW, { no: GET_FLOW, sink: undefined, delivered: 0 });
     this.idle = new IdleClock(config.idleMs, () => this.busy(), () => void this.close(`idle for ${config.idleMs / 1000} s`));
   }
@@ -144,7 +133,7 @@ export class StreamableSession {
       const flow = this.flows.get(GET_FLOW)!;
       const sink = this.attach(flow);
       sink.send(streamOpening(GET_FLOW, flow.delivered, prime));
-      this.replay(flow, sink, flow.delivered);
+      this.events.replay(flow, sink, flow.delivered);
       return sink;
     }
     const last = parseEventId(lastEventId);
@@ -153,14 +142,11 @@ export class StreamableSession {
     if (flow) {
       const sink = this.attach(flow);
       sink.send(streamOpening(flow.no, last.seq, false));
-      this.replay(flow, sink, last.seq);
+      this.events.replay(flow, sink, last.seq);
       return sink;
     }
     // The flow is over: replay what its client missed, then end.
-    const sink = new SseSink({ keepaliveMs: this.config.keepaliveMs, onGone: () => {} });
-    for (const event of this.events.after(last.stream, last.seq)) sink.send(streamMessage(event.stream, event.seq, event.data));
-    sink.end();
-    return sink;
+    return this.events.replayEnded(last.stream, last.seq, this.config.keepaliveMs);
   }
 
   close(reason: string): Promise<void> {
@@ -174,8 +160,7 @@ export class StreamableSession {
     this.onClose(this);
     await this.link.stop();
     // Whatever is unanswered now never will be: every waiting client gets an error (-32603).
-    const why = reason.startsWith("child ") ? "the MCP server exited" : `the session ended (${reason})`;
-    for (const { flow, key, last } of this.router.abandon()) this.answer(flow, errorLine(key, INTERNAL_ERROR, `${why} before answering`), last);
+    for (const { flow, key, last } of this.router.abandon()) this.answer(flow, unansweredLine(key, reason), last);
     for (const flow of this.flows.values()) flow.sink?.end();
     this.link.logClosed(reason);
   }
@@ -219,7 +204,7 @@ export class StreamableSession {
     } else if (route.to === "response") {
       this.answer(route.flow, line, route.last);
     } else {
-      this.emit(this.flows.get(route.flow)!, line);
+      this.events.emit(this.flows.get(route.flow)!, line);
     }
   }
 
@@ -227,28 +212,13 @@ export class StreamableSession {
   private answer(flowNo: number, line: string, last: boolean): void {
     const flow = this.flows.get(flowNo)!;
     if (flow.json) flow.json.lines.push(line);
-    else this.emit(flow, line);
+    else this.events.emit(flow, line);
     if (!last) return;
     this.flows.delete(flow.no);
     flow.json?.done(flow.json.lines);
     flow.sink?.end();
     flow.sink = undefined;
     this.idle.touch();
-  }
-
-  private emit(flow: Flow, line: string): void {
-    const { event, evicted } = this.events.append(flow.no, line);
-    for (const old of evicted) {
-      const owner = this.flows.get(old.stream);
-      if (owner && old.seq > owner.delivered) this.config.log.warn(`session ${this.id}: replay log full, dropped an undelivered message of stream ${old.stream}`);
-    }
-    if (flow.sink?.send(streamMessage(flow.no, event.seq, line))) flow.delivered = event.seq;
-  }
-
-  private replay(flow: Flow, sink: SseSink, after: number): void {
-    for (const event of this.events.after(flow.no, after)) {
-      if (sink.send(streamMessage(event.stream, event.seq, event.data))) flow.delivered = event.seq;
-    }
   }
 
   /** Makes `sink` the flow's one open response; a previous one is ended, not kept (not 409). */
