@@ -25,7 +25,7 @@ import { unansweredLine } from "./jsonrpc.ts";
 import { GET_FLOW, Router } from "./router.ts";
 import { SseSink } from "./sse-sink.ts";
 import { StdinClosedError } from "./stdin-writer.ts";
-import { streamMessage, streamOpening } from "./sse-writer.ts";
+import { streamOpening } from "./sse-writer.ts";
 
 export interface StreamableConfig extends LinkConfig {
   keepaliveMs: number;
