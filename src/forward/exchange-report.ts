@@ -9,7 +9,7 @@ import type { ByteSource, Flow, Outcome } from "../status/traffic.ts";
 import type { ExchangeOwner } from "./exchange-owner.ts";
 import type { RequestHead } from "./http-head.ts";
 import { requestLogLine } from "./request-plan.ts";
-import { formatTarget, type HttpUrlTarget } from "./target.ts";
+import type { HttpUrlTarget } from "./target.ts";
 
 export class ExchangeReport {
   private readonly started = performance.now();
@@ -20,10 +20,12 @@ export class ExchangeReport {
     private readonly owner: ExchangeOwner,
     private readonly head: RequestHead,
     private readonly target: HttpUrlTarget,
+    /** `formatTarget(target)`, which the exchange has made already. */
+    name: string,
     private readonly source: ByteSource,
   ) {
     // The display string is built only when the status page asks; it never shows the query string.
-    this.flow = owner.ctx.traffic.start("request", owner.clientName, formatTarget(target), head.method, target.path);
+    this.flow = owner.ctx.traffic.start("request", owner.clientName, name, head.method, target.path);
     this.flow.source = source;
   }
 

@@ -71,7 +71,7 @@ export class Exchange implements ByteSource {
     this.response = new ResponseReader(head.method, this.responseSink());
     const name = formatTarget(this.target);
     this.sentUp = plan.upstreamHead.length;
-    this.report = new ExchangeReport(owner, head, this.target, this);
+    this.report = new ExchangeReport(owner, head, this.target, name, this);
     this.link = new UpstreamRequest(owner.ctx, owner.pool, this.target, this.key, latin1Bytes(plan.upstreamHead), owner.peer, {
       ready: (upstream) => this.attach(upstream),
       failed: (error) => {
