@@ -187,7 +187,7 @@ export class ForwardSession implements ExchangeOwner, Closable {
         case "origin":
           return this.reject(400, "a request to the proxy itself cannot follow proxied requests on one connection");
         case "connect": {
-          if (!this.credentials.allows(fieldValue(result.head, "proxy-authorization"))) return this.refuseCredentials();
+          if (this.credentials.needed && !this.credentials.allows(fieldValue(result.head, "proxy-authorization"))) return this.refuseCredentials();
           const rest = this.buffer.slice(result.headLength);
           this.leave();
           return openTunnel(this.ctx, this.client, result.line.target, rest, this.peer);
@@ -196,7 +196,7 @@ export class ForwardSession implements ExchangeOwner, Closable {
           this.buffer = this.buffer.subarray(result.headLength);
           try {
             const head = parseRequestHead(result.head);
-            if (!this.credentials.allows(proxyAuthorization(head))) return this.refuseCredentials();
+            if (this.credentials.needed && !this.credentials.allows(proxyAuthorization(head))) return this.refuseCredentials();
             this.exchange = new Exchange(this, head);
           } catch (error) {
             if (!(error instanceof HttpError)) throw error;

@@ -68,7 +68,8 @@ export class FrontConnection implements Closable {
         return linkToApp(this.ctx, this.client, this.peer.trusted, bytes);
       case "connect":
         this.settle();
-        if (!this.ctx.access.proxyAuthorized(this.peer, fieldValue(result.head, "proxy-authorization"))) {
+        // A trusted peer needs no credentials: its head is not searched for them (the hot path).
+        if (!this.peer.trusted && !this.ctx.access.proxyAuthorized(this.peer, fieldValue(result.head, "proxy-authorization"))) {
           return lingerClose(this.client, proxyAuthRequired);
         }
         return openTunnel(this.ctx, this.client, result.line.target, bytes.subarray(result.headLength), this.peer);

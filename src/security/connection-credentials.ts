@@ -16,6 +16,11 @@ export class ConnectionCredentials {
     private readonly peer: Peer,
   ) {}
 
+  /** False for a trusted peer: then nobody needs to look for the header at all. */
+  get needed(): boolean {
+    return !this.peer.trusted;
+  }
+
   allows(value: string | undefined): boolean {
     if (this.peer.trusted || (value !== undefined && value === this.accepted)) return true;
     if (!this.access.proxyAuthorized(this.peer, value)) return false;
