@@ -5,13 +5,10 @@
 import { OptionsError } from "./errors.ts";
 import { defaultMaxConnections, fdLimit } from "./fd-limit.ts";
 import { createLogger, type Logger } from "./log.ts";
-import type { AuthMode } from "./security/access.ts";
-import type { Cidr } from "./security/address.ts";
-import { resolveAuth } from "./security/auth-options.ts";
-import type { DestRule } from "./security/dest-rules.ts";
-import type { Resolver } from "./security/destination.ts";
+import { resolveAuth, type AuthInput, type ResolvedAuth } from "./security/auth-options.ts";
 
-export interface ProxyOptions {
+/** Everything a caller may say; who may use the port (AuthInput) is documented in security/auth-options.ts. */
+export interface ProxyOptions extends AuthInput {
   /** TCP port of the one public listener; 0 picks a free one. @default 28080 */
   port?: number;
   /** Address to bind. Anything but loopback exposes the proxy to the network. @default "127.0.0.1" */
@@ -80,29 +77,6 @@ export interface ProxyOptions {
   allowOrigins?: string[];
   /** Environment of each bridge child. @default process.env (children inherit ours, see mcp/child.ts) */
   childEnv?: Record<string, string | undefined>;
-  /**
-   * Who must authenticate: `loopback-free` asks every client but loopback ones, `always` asks
-   * loopback clients too (a shared machine), `off` asks nobody. @default "loopback-free"
-   */
-  auth?: AuthMode;
-  /**
-   * The secret clients present: `Authorization: Bearer <token>` to the bridge, `user:<token>`
-   * as proxy credentials. At least 16 characters. @default undefined (no client can
-   * authenticate, so only those that need no credentials get in)
-   */
-  token?: string;
-  /** Where the token came from, for the banner (a path or a variable name, never the token). @default undefined */
-  tokenSource?: string;
-  /** Address blocks (`172.17.0.0/16`, `192.168.1.5`) of the non-loopback clients that may connect at all. @default [] (any) */
-  allowClients?: string[];
-  /** Destinations (host, `*.suffix` or address block) proxied requests may reach; when given, only these. @default [] */
-  allowDests?: string[];
-  /** Destinations (host, `*.suffix` or address block) proxied requests may never reach; wins over allowDests. @default [] */
-  denyDests?: string[];
-  /** Start even when a non-loopback host, auth off and no allowClients make an open proxy. @default false */
-  openProxy?: boolean;
-  /** Resolves a destination name to its addresses when a destination rule applies. @default dns.promises.lookup (all addresses) */
-  resolver?: Resolver;
   /** Where log lines go. @default a consola logger on stderr at info level */
   logger?: Logger;
   /**
@@ -112,7 +86,7 @@ export interface ProxyOptions {
   bookkeeping?: boolean;
 }
 
-export interface ResolvedOptions {
+export interface ResolvedOptions extends ResolvedAuth {
   port: number;
   host: string;
   sse: string[] | undefined;
@@ -136,14 +110,6 @@ export interface ResolvedOptions {
   allowHosts: string[];
   allowOrigins: string[];
   childEnv: Record<string, string | undefined>;
-  auth: AuthMode;
-  token: string | undefined;
-  tokenSource: string | undefined;
-  allowClients: Cidr[];
-  allowDests: DestRule[];
-  denyDests: DestRule[];
-  openProxy: boolean;
-  resolver: Resolver;
   logger: Logger;
   bookkeeping: boolean;
 }

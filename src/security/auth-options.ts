@@ -15,14 +15,30 @@ import { systemResolver, type Resolver } from "./destination.ts";
 export const MIN_TOKEN_LENGTH = 16;
 const authModes: readonly AuthMode[] = ["loopback-free", "always", "off"];
 
+/** The ProxyOptions fields that say who may use the port. */
 export interface AuthInput {
+  /**
+   * Who must authenticate: `loopback-free` asks every client but loopback ones, `always` asks
+   * loopback clients too (a shared machine), `off` asks nobody. @default "loopback-free"
+   */
   auth?: AuthMode;
+  /**
+   * The secret clients present: `Authorization: Bearer <token>` to the bridge, `user:<token>`
+   * as proxy credentials. At least 16 characters. @default undefined (no client can
+   * authenticate, so only those that need no credentials get in)
+   */
   token?: string;
+  /** Where the token came from, for the banner (a path or a variable name, never the token). @default undefined */
   tokenSource?: string;
+  /** Address blocks (`172.17.0.0/16`, `192.168.1.5`) of the non-loopback clients that may connect at all. @default [] (any) */
   allowClients?: string[];
+  /** Destinations (host, `*.suffix` or address block) proxied requests may reach; when given, only these. @default [] */
   allowDests?: string[];
+  /** Destinations (host, `*.suffix` or address block) proxied requests may never reach; wins over allowDests. @default [] */
   denyDests?: string[];
+  /** Start even when a non-loopback host, auth off and no allowClients make an open proxy. @default false */
   openProxy?: boolean;
+  /** Resolves a destination name to its addresses when a destination rule applies. @default dns.promises.lookup (all addresses) */
   resolver?: Resolver;
 }
 
