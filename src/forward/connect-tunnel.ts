@@ -18,7 +18,7 @@ import type { Peer } from "../security/access.ts";
 import type { ByteSource, Flow } from "../status/traffic.ts";
 import { formatTarget, parseAuthority, type Target } from "./target.ts";
 
-const ESTABLISHED = "HTTP/1.1 200 Connection established\r\n\r\n";
+const ESTABLISHED = new TextEncoder().encode("HTTP/1.1 200 Connection established\r\n\r\n");
 
 /** `client` is the connection's one Endpoint: a response still queued on it goes out before the 200. */
 export function openTunnel(ctx: ForwardContext, client: Endpoint, authority: string, early: Uint8Array, peer: Peer): void {

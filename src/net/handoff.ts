@@ -17,7 +17,7 @@
  */
 import { ConnectTimeout } from "../errors.ts";
 import type { BusyPoll } from "./busy-poll.ts";
-import { Endpoint, unowned, type RawSocket, type SocketSlot } from "./endpoint.ts";
+import { Endpoint, type RawSocket, type SocketOwner, type SocketSlot } from "./endpoint.ts";
 import { pipe, type PipeResult } from "./pipe.ts";
 import type { Closable, Registry } from "./registry.ts";
 
@@ -28,7 +28,7 @@ export interface HandoffOptions {
   /** Bytes the client sent beyond what the caller consumed; they go upstream first. */
   early: Uint8Array;
   /** Written to the client when the upstream opens, before any upstream byte. */
-  greeting?: string;
+  greeting?: string | Uint8Array;
   /** Kept awake by reads on both sides (--busy-poll); none: the loop sleeps as it likes. */
   poll?: BusyPoll;
   /** The upstream could not be reached; the client is the caller's again. */
@@ -42,86 +42,104 @@ export interface HandoffOptions {
 }
 
 export function handoff(client: Endpoint, registry: Registry, options: HandoffOptions): void {
-  const pending: Uint8Array[] = options.early.length > 0 ? [options.early] : [];
-  let clientFin = false;
-  let settled = false;
-  let upstreamSocket: RawSocket | undefined;
   if (client.closed) return void options.onAbandon?.();
-  // From here on bytesRead counts what the client sent for the upstream, not the head before it.
-  client.bytesRead = options.early.length;
+  new Handoff(client, registry, options);
+}
 
-  const waiting: Closable = {
-    destroy: () => {
-      if (abandon()) options.onAbandon?.();
-      client.destroy();
-    },
-  };
-  client.onChunk = (chunk) => {
-    pending.push(chunk);
-    client.pause();
-  };
-  client.onFin = () => void (clientFin = true);
-  client.onGone = () => {
-    if (abandon()) options.onAbandon?.();
-  };
-  client.onWritable = () => {};
-  registry.add(waiting);
+/**
+ * One hand-off from accept to close as one object: the registry's entry for the whole life
+ * (shutdown closes whatever is open), and the owner of the upstream socket while it connects.
+ * A churn of short tunnels then allocates this and the two Endpoints, not a closure per step.
+ */
+class Handoff implements Closable, SocketOwner {
+  private readonly pending: Uint8Array[] = [];
+  private clientFin = false;
+  /** Connected, failed or abandoned: the connect's outcome no longer matters. */
+  private settled = false;
+  private upstream: Endpoint | undefined;
+  private readonly timer: Timer;
 
-  const timer = setTimeout(() => fail(new ConnectTimeout(), true), options.timeoutMs);
+  constructor(
+    private readonly client: Endpoint,
+    private readonly registry: Registry,
+    private readonly options: HandoffOptions,
+  ) {
+    if (options.early.length > 0) this.pending.push(options.early);
+    // From here on bytesRead counts what the client sent for the upstream, not the head before it.
+    client.bytesRead = options.early.length;
+    client.onChunk = (chunk) => {
+      this.pending.push(chunk);
+      client.pause();
+    };
+    client.onFin = () => void (this.clientFin = true);
+    client.onGone = () => {
+      if (this.settle()) options.onAbandon?.();
+    };
+    client.onWritable = noop;
+    registry.add(this);
+    this.timer = setTimeout(() => this.fail(new ConnectTimeout(), true), options.timeoutMs);
+    client.socket.data.poll = options.poll;
+    options.connect({ owner: this, poll: options.poll }).then(
+      (socket) => this.opened(socket),
+      (error) => this.fail(error, false),
+    );
+  }
 
-  /** True when this call settled the hand-off. */
-  function abandon(): boolean {
-    if (settled) return false;
-    settled = true;
-    clearTimeout(timer);
-    registry.delete(waiting);
-    upstreamSocket?.terminate();
+  destroy(): void {
+    if (this.settle()) this.options.onAbandon?.();
+    this.client.destroy();
+    this.upstream?.destroy();
+  }
+
+  // --- SocketOwner of the upstream until it is linked: only an early close matters ---
+
+  onData(): void {}
+  onDrain(): void {}
+  onEnd(): void {}
+  onClose(error?: Error): void {
+    this.fail(error, false);
+  }
+
+  /** True when this call settled the hand-off (an upstream that opens later is closed in opened()). */
+  private settle(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.registry.delete(this);
     return true;
   }
 
-  function fail(error: unknown, timedOut: boolean): void {
-    if (abandon()) options.onFail(error, timedOut);
+  private fail(error: unknown, timedOut: boolean): void {
+    if (this.settle()) this.options.onFail(error, timedOut);
   }
 
-  // The upstream's slot: until linked it only has to notice an early close.
-  client.socket.data.poll = options.poll;
-  const slot: SocketSlot = { owner: { ...unowned, onClose: (e) => fail(e, false) }, poll: options.poll };
-  options.connect(slot).then(
-    (socket) => {
-      upstreamSocket = socket;
-      if (settled) {
-        socket.terminate();
-        return;
-      }
-      settled = true;
-      clearTimeout(timer);
-      registry.delete(waiting);
-      link(client, new Endpoint(socket), pending, clientFin, registry, options);
-    },
-    (error) => fail(error, false),
-  );
+  private opened(socket: RawSocket): void {
+    if (this.settled) return void socket.terminate();
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.link(new Endpoint(socket));
+  }
+
+  private link(upstream: Endpoint): void {
+    const { client, options, pending } = this;
+    this.upstream = upstream;
+    pipe(client, upstream, (result) => this.done(result));
+    // After pipe(), so onLinked may wrap the relays; the early bytes then pass through them too
+    // (onChunk, not onData: bytesRead already counts them).
+    options.onLinked?.(client, upstream);
+    // The greeting joins the client's queue: a response still queued for it goes first.
+    const clientBacklogged = options.greeting ? !client.write(options.greeting) : client.queued > 0;
+    for (const chunk of pending) client.onChunk(chunk);
+    if (this.clientFin) upstream.shutdownWrite();
+    else if (upstream.queued === 0) client.resume();
+    // Upstream bytes wait while the client's queue is long: pipe resumes the upstream on drain.
+    if (clientBacklogged) upstream.pause();
+  }
+
+  private done(result: PipeResult): void {
+    this.registry.delete(this);
+    this.options.onDone?.({ ...result, client: this.client, upstream: this.upstream! });
+  }
 }
 
-function link(client: Endpoint, upstream: Endpoint, pending: Uint8Array[], clientFin: boolean, registry: Registry, options: HandoffOptions): void {
-  const both: Closable = {
-    destroy: () => {
-      client.destroy();
-      upstream.destroy();
-    },
-  };
-  registry.add(both);
-  pipe(client, upstream, (result) => {
-    registry.delete(both);
-    options.onDone?.({ ...result, client, upstream });
-  });
-  // After pipe(), so onLinked may wrap the relays; the early bytes then pass through them too
-  // (onChunk, not onData: bytesRead already counts them).
-  options.onLinked?.(client, upstream);
-  // The greeting joins the client's queue: a response still queued for it goes first.
-  const clientBacklogged = options.greeting ? !client.write(options.greeting) : client.queued > 0;
-  for (const chunk of pending) client.onChunk(chunk);
-  if (clientFin) upstream.shutdownWrite();
-  else if (upstream.queued === 0) client.resume();
-  // Upstream bytes wait while the client's queue is long: pipe resumes the upstream on drain.
-  if (clientBacklogged) upstream.pause();
-}
+const noop = () => {};

@@ -13,7 +13,7 @@ import { StubSocket, stubEndpoint } from "../helpers/stub-socket.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
-function connecting(early = "") {
+function connecting(early = "", onAbandon?: () => void) {
   const client = stubEndpoint();
   const upstream = new StubSocket();
   let open!: () => void;
@@ -29,6 +29,7 @@ function connecting(early = "") {
       throw new Error("unexpected failure");
     },
     onLinked: () => (linked = true),
+    onAbandon,
   });
   return { client, upstream, registry, open: async () => (open(), await opened, await Promise.resolve()), linked: () => linked };
 }
@@ -60,5 +61,27 @@ describe("handoff", () => {
     await open();
     expect(upstream.text).toBe("hello");
     expect(upstream.calls.at(-1)).toBe("shutdown");
+  });
+
+  test("is one registry entry from start to close: shutdown while connecting abandons it and closes a late upstream", async () => {
+    let abandoned = 0;
+    const { client, upstream, registry, open } = connecting("", () => abandoned++);
+    expect(registry.size).toBe(1);
+    registry.closeAll();
+    expect(abandoned).toBe(1);
+    expect(client.socket.calls).toContain("terminate");
+    await open();
+    expect(upstream.calls).toEqual(["terminate"]);
+    expect(registry.size).toBe(0);
+  });
+
+  test("once linked, shutdown closes both sides through the same entry", async () => {
+    const { client, upstream, registry, open, linked } = connecting();
+    await open();
+    expect(linked()).toBe(true);
+    expect(registry.size).toBe(1);
+    registry.closeAll();
+    expect(client.socket.calls).toContain("terminate");
+    expect(upstream.calls).toContain("terminate");
   });
 });
