@@ -4,7 +4,8 @@
  * package) side by side in the same run, rounds interleaved ABBA; tinyproxy is skipped with a
  * note when it is not installed.
  *
- *   main thread:  our proxy (start()); tinyproxy: its own process on a free loopback port
+ *   main thread:  our proxy (start()) and the floor, a bare Bun tunnel (bench-churn-floor.ts);
+ *                 tinyproxy: its own process on a free loopback port
  *   peer worker:  a TCP target that closes when the client does, and the 8 client loops
  *
  * Figures: cycles/s (median of rounds) and the p50 of the time to the 200 answer.
@@ -14,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger, start } from "../src/index.ts";
 import { answerPeer, askPeer, median, percentile, within } from "./bench-util.ts";
+import { listenBareTunnel } from "./bench-churn-floor.ts";
 
 const CLIENTS = 8;
 const ROUNDS = 6;
@@ -41,14 +43,16 @@ export async function benchChurn(): Promise<string[]> {
   // here, so the peer figure below is its best, not its default.
   const logDir = mkdtempSync(join(tmpdir(), "mcp-proxy-bench-churn-"));
   const ours = await start({ port: 0, host: "127.0.0.1", logger: createLogger("silent") });
+  const floor = listenBareTunnel();
   const tiny = await startTinyproxy(logDir);
-  const proxies: Record<string, number> = { ours: ours.port };
+  const proxies: Record<string, number> = { ours: ours.port, floor: floor.port };
   if (tiny) proxies.tinyproxy = tiny.port;
   try {
     const rounds = await askPeer<Round[]>(new URL(import.meta.url).href, { proxies } satisfies RunRequest);
     return report(rounds, tiny !== undefined);
   } finally {
     await ours.close();
+    floor.stop();
     await tiny?.stop();
     rmSync(logDir, { recursive: true, force: true });
   }
@@ -58,13 +62,17 @@ function report(rounds: Round[], withTiny: boolean): string[] {
   const rate = (proxy: string) => median(rounds.filter((r) => r.proxy === proxy).map((r) => r.cycles / r.seconds));
   const p50 = (proxy: string) => percentile(rounds.filter((r) => r.proxy === proxy).flatMap((r) => r.setup).sort((a, b) => a - b), 50);
   const us = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
-  const lines = [`connect churn, ${CLIENTS} clients: ours ${rate("ours").toFixed(0)} cycles/s, 200 p50 ${us(p50("ours"))}`];
+  const lines = [
+    `connect churn, ${CLIENTS} clients: ours ${rate("ours").toFixed(0)} cycles/s, 200 p50 ${us(p50("ours"))}`,
+    `  floor (a bare Bun tunnel, bench-churn-floor.ts): ${rate("floor").toFixed(0)} cycles/s, 200 p50 ${us(p50("floor"))}; ours ×${(rate("ours") / rate("floor")).toFixed(2)} of its rate`,
+  ];
   if (!withTiny) return [...lines, `  tinyproxy not installed (apt-get install tinyproxy): no peer figures`];
   const rateRatio = rate("ours") / rate("tinyproxy");
   const p50Ratio = p50("ours") / p50("tinyproxy");
   lines.push(
     `connect churn vs tinyproxy: ${rate("tinyproxy").toFixed(0)} cycles/s, ours ×${rateRatio.toFixed(2)}  (target ≥ ×${RATE_TARGET})  ${rateRatio >= RATE_TARGET ? "PASS" : "FAIL"}`,
     `connect churn 200 p50 vs tinyproxy: ${us(p50("tinyproxy"))}, ours ×${p50Ratio.toFixed(2)}  (target ≤ ×${P50_TARGET})  ${p50Ratio <= P50_TARGET ? "PASS" : "FAIL"}`,
+    `  floor vs tinyproxy: rate ×${(rate("floor") / rate("tinyproxy")).toFixed(2)}, 200 p50 ×${(p50("floor") / p50("tinyproxy")).toFixed(2)}`,
     `  (${ROUNDS} rounds of ${ROUND_MS / 1000} s per proxy, ABBA)`,
   );
   return lines;
