@@ -6,7 +6,8 @@
  * servers the benchmarks start themselves; each part closes what it started.
  *
  *   bench-connect.ts  CONNECT tunnel throughput and set-up latency
- *   bench-churn.ts    CONNECT open-close cycles with 8 clients, beside tinyproxy when installed
+ *   bench-churn.ts    CONNECT open-close cycles with 8 clients, beside a bare Bun tunnel (the
+ *                     floor, bench-churn-floor.ts) and tinyproxy when installed
  *   bench-forward.ts  plain-HTTP forwarding requests/s and added latency
  *   bench-bridge.ts   the MCP bridge: round trip, concurrent calls, memory per session
  *   bench-auth.ts     --auth always vs --auth off: CONNECT set-up and forwarded requests/s
