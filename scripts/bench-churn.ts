@@ -10,7 +10,7 @@
  *
  * Figures: cycles/s (median of rounds) and the p50 of the time to the 200 answer.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger, start } from "../src/index.ts";
@@ -27,6 +27,8 @@ const TINYPROXY = "/usr/bin/tinyproxy";
 
 interface RunRequest {
   proxies: Record<string, number>;
+  /** Where each proxy's CPU time is read: this process's main thread, or another process. */
+  cpuOf: Record<string, "main" | number>;
 }
 interface Round {
   proxy: string;
@@ -34,6 +36,8 @@ interface Round {
   seconds: number;
   /** ms from connect() to the end of the 200 head, per cycle. */
   setup: number[];
+  /** The proxy's CPU time (user + system) over the round, in ms; NaN without /proc. */
+  cpuMs: number;
 }
 
 // --- Main thread ---
@@ -48,7 +52,9 @@ export async function benchChurn(): Promise<string[]> {
   const proxies: Record<string, number> = { ours: ours.port, floor: floor.port };
   if (tiny) proxies.tinyproxy = tiny.port;
   try {
-    const rounds = await askPeer<Round[]>(new URL(import.meta.url).href, { proxies } satisfies RunRequest);
+    const cpuOf: RunRequest["cpuOf"] = { ours: "main", floor: "main" };
+    if (tiny) cpuOf.tinyproxy = tiny.pid;
+    const rounds = await askPeer<Round[]>(new URL(import.meta.url).href, { proxies, cpuOf } satisfies RunRequest);
     return report(rounds, tiny !== undefined);
   } finally {
     await ours.close();
@@ -62,24 +68,31 @@ function report(rounds: Round[], withTiny: boolean): string[] {
   const rate = (proxy: string) => median(rounds.filter((r) => r.proxy === proxy).map((r) => r.cycles / r.seconds));
   const p50 = (proxy: string) => percentile(rounds.filter((r) => r.proxy === proxy).flatMap((r) => r.setup).sort((a, b) => a - b), 50);
   const us = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
+  // CPU per cycle swings far less with the box's other load than the rates do.
+  const cpu = (proxy: string) => {
+    const own = rounds.filter((r) => r.proxy === proxy);
+    return own.reduce((sum, r) => sum + r.cpuMs, 0) / own.reduce((sum, r) => sum + r.cycles, 0);
+  };
+  const cpuLine = (names: string[]) => `  proxy CPU per cycle: ${names.map((name) => `${name} ${us(cpu(name))}`).join(", ")}`;
   const lines = [
     `connect churn, ${CLIENTS} clients: ours ${rate("ours").toFixed(0)} cycles/s, 200 p50 ${us(p50("ours"))}`,
     `  floor (a bare Bun tunnel, bench-churn-floor.ts): ${rate("floor").toFixed(0)} cycles/s, 200 p50 ${us(p50("floor"))}; ours ×${(rate("ours") / rate("floor")).toFixed(2)} of its rate`,
   ];
-  if (!withTiny) return [...lines, `  tinyproxy not installed (apt-get install tinyproxy): no peer figures`];
+  if (!withTiny) return [...lines, ...(Number.isNaN(cpu("ours")) ? [] : [cpuLine(["ours", "floor"])]), `  tinyproxy not installed (apt-get install tinyproxy): no peer figures`];
   const rateRatio = rate("ours") / rate("tinyproxy");
   const p50Ratio = p50("ours") / p50("tinyproxy");
   lines.push(
     `connect churn vs tinyproxy: ${rate("tinyproxy").toFixed(0)} cycles/s, ours ×${rateRatio.toFixed(2)}  (target ≥ ×${RATE_TARGET})  ${rateRatio >= RATE_TARGET ? "PASS" : "FAIL"}`,
     `connect churn 200 p50 vs tinyproxy: ${us(p50("tinyproxy"))}, ours ×${p50Ratio.toFixed(2)}  (target ≤ ×${P50_TARGET})  ${p50Ratio <= P50_TARGET ? "PASS" : "FAIL"}`,
     `  floor vs tinyproxy: rate ×${(rate("floor") / rate("tinyproxy")).toFixed(2)}, 200 p50 ×${(p50("floor") / p50("tinyproxy")).toFixed(2)}`,
+    ...(Number.isNaN(cpu("ours")) ? [] : [cpuLine(["ours", "floor", "tinyproxy"])]),
     `  (${ROUNDS} rounds of ${ROUND_MS / 1000} s per proxy, ABBA)`,
   );
   return lines;
 }
 
 /** tinyproxy in the foreground on a free loopback port, logging warnings only, to `dir`. */
-async function startTinyproxy(dir: string): Promise<{ port: number; stop(): Promise<void> } | undefined> {
+async function startTinyproxy(dir: string): Promise<{ port: number; pid: number; stop(): Promise<void> } | undefined> {
   if (!(await Bun.file(TINYPROXY).exists())) return undefined;
   const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
   const port = probe.port;
@@ -99,7 +112,7 @@ async function startTinyproxy(dir: string): Promise<{ port: number; stop(): Prom
     try {
       const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
       socket.end();
-      return { port, stop };
+      return { port, pid: proc.pid, stop };
     } catch {
       if (Date.now() > deadline) {
         await stop();
@@ -156,9 +169,10 @@ function cycle(proxyPort: number, target: string): Promise<number> {
   });
 }
 
-async function runRound(proxy: string, port: number, target: string, ms: number): Promise<Round> {
+async function runRound(proxy: string, port: number, target: string, ms: number, cpuOf: RunRequest["cpuOf"]): Promise<Round> {
   const setup: number[] = [];
   let cycles = 0;
+  const cpuBefore = cpuTimeMs(cpuOf[proxy]);
   const started = performance.now();
   const deadline = started + ms;
   await within(
@@ -172,19 +186,35 @@ async function runRound(proxy: string, port: number, target: string, ms: number)
     ),
     `a churn round through ${proxy}`,
   );
-  return { proxy, cycles, seconds: (performance.now() - started) / 1000, setup };
+  return { proxy, cycles, seconds: (performance.now() - started) / 1000, setup, cpuMs: cpuTimeMs(cpuOf[proxy]) - cpuBefore };
 }
 
-async function runPeer({ proxies }: RunRequest): Promise<Round[]> {
+/**
+ * User + system time so far of this process's main thread (ours and the floor run there, one
+ * at a time, with nothing else) or of another process (tinyproxy, its exited threads included).
+ * From /proc, in clock ticks of 10 ms; NaN where there is no /proc (macOS).
+ */
+function cpuTimeMs(of: "main" | number | undefined): number {
+  if (of === undefined) return Number.NaN;
+  const path = of === "main" ? `/proc/self/task/${process.pid}/stat` : `/proc/${of}/stat`;
+  try {
+    const fields = readFileSync(path, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function runPeer({ proxies, cpuOf }: RunRequest): Promise<Round[]> {
   // The target closes its side when the client does: a tunnel's whole life, nothing in it.
   const targetServer = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {}, end: (s) => void s.end() } });
   const target = `127.0.0.1:${targetServer.port}`;
   const names = Object.keys(proxies);
   const rounds: Round[] = [];
   try {
-    for (const name of names) await runRound(name, proxies[name]!, target, WARMUP_MS);
+    for (const name of names) await runRound(name, proxies[name]!, target, WARMUP_MS, cpuOf);
     for (let round = 0; round < ROUNDS; round++) {
-      for (const name of round % 2 === 0 ? names : [...names].reverse()) rounds.push(await runRound(name, proxies[name]!, target, ROUND_MS));
+      for (const name of round % 2 === 0 ? names : [...names].reverse()) rounds.push(await runRound(name, proxies[name]!, target, ROUND_MS, cpuOf));
     }
     return rounds;
   } finally {
