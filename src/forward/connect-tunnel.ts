@@ -8,7 +8,7 @@
  *   Bun.connect ─refused/DNS─▶ 502, ─timeout─▶ 504
  *            └─open─▶ 200 + pipe ─close─▶ one log line
  */
-import { describeErrno, HttpError, statusForErrno } from "../errors.ts";
+import { describeErrno, type HttpError } from "../errors.ts";
 import { slotHandlers, type Endpoint, type RawSocket, type SocketSlot } from "../net/endpoint.ts";
 import { handoff, type HandoffOptions } from "../net/handoff.ts";
 import type { PipeResult } from "../net/pipe.ts";
@@ -17,6 +17,7 @@ import type { ForwardContext } from "./context.ts";
 import type { Peer } from "../security/access.ts";
 import type { ByteSource, Flow } from "../status/traffic.ts";
 import { formatTarget, parseAuthority, type Target } from "./target.ts";
+import { upstreamFailure } from "./upstream-failure.ts";
 
 const ESTABLISHED = new TextEncoder().encode("HTTP/1.1 200 Connection established\r\n\r\n");
 
@@ -80,17 +81,12 @@ class Tunnel implements HandoffOptions, ByteSource {
 
   onFail(error: unknown, timedOut: boolean): void {
     const { ctx, client, flow, name, peer } = this;
-    if (error instanceof HttpError) {
-      ctx.log.warn(`${peer.address} CONNECT ${name} - ${error.status} ${error.message}`);
-      flow.end(error.status, "rejected");
-      return respondAndClose(client, error.status, error.message);
-    }
-    const status = timedOut ? 504 : statusForErrno(error);
     const cause = timedOut ? `ETIMEDOUT connect timed out after ${ctx.options.connectTimeoutMs / 1000}s` : describeErrno(error);
-    ctx.log.error(`${name} - ${cause}`);
-    ctx.traffic.failed(name, error);
-    flow.end(status, timedOut ? "timeout" : "unreachable", error);
-    respondAndClose(client, status, `cannot reach ${name}: ${cause}`);
+    const failure = upstreamFailure(ctx.traffic, name, error, cause);
+    if (failure.outcome === "rejected") ctx.log.warn(`${peer.address} CONNECT ${name} - ${failure.status} ${failure.message}`);
+    else ctx.log.error(`${name} - ${cause}`);
+    flow.end(failure.status, failure.outcome, failure.outcome === "rejected" ? undefined : error);
+    respondAndClose(client, failure.status, failure.message);
   }
 
   onAbandon(): void {

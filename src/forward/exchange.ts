@@ -9,7 +9,7 @@
  * the client connection.
  */
 import { latin1Bytes } from "../bytes.ts";
-import { describeErrno, HttpError, statusForErrno } from "../errors.ts";
+import { describeErrno, type HttpError } from "../errors.ts";
 import type { Endpoint } from "../net/endpoint.ts";
 import { plainResponse } from "../net/raw-response.ts";
 import { BodyFramer, type FramingError } from "./body-framer.ts";
@@ -24,6 +24,7 @@ import type { ByteSource, Outcome } from "../status/traffic.ts";
 import { formatTarget, type HttpUrlTarget } from "./target.ts";
 import { relayUpgrade } from "./upgrade-relay.ts";
 import { UpstreamRequest } from "./upstream-request.ts";
+import { upstreamFailure } from "./upstream-failure.ts";
 
 export class Exchange implements ByteSource {
   requestDone: boolean;
@@ -75,11 +76,8 @@ export class Exchange implements ByteSource {
     this.link = new UpstreamRequest(owner.ctx, owner.pool, this.target, this.key, latin1Bytes(plan.upstreamHead), owner.peer, {
       ready: (upstream) => this.attach(upstream),
       failed: (error) => {
-        // A destination rule's refusal (403) is our policy, not a failing target.
-        if (error instanceof HttpError) return this.fail(error.status, error.message, "rejected");
-        owner.ctx.traffic.failed(name, error);
-        const status = statusForErrno(error);
-        this.fail(status, `cannot reach ${name}: ${describeErrno(error)}`, status === 504 ? "timeout" : "unreachable", error);
+        const { status, message, outcome } = upstreamFailure(owner.ctx.traffic, name, error);
+        this.fail(status, message, outcome, outcome === "rejected" ? undefined : error);
       },
       pauseSource: () => owner.pauseClient(),
       resumeSource: () => owner.resumeClient(),
