@@ -15,7 +15,7 @@ import { HttpError } from "../errors.ts";
 import type { ForwardContext } from "./context.ts";
 import type { Endpoint } from "../net/endpoint.ts";
 import { lingerClose, plainResponse, proxyAuthRequired } from "../net/raw-response.ts";
-import type { Closable } from "../net/registry.ts";
+import type { Closable, Entry } from "../net/registry.ts";
 import { sniff, type Sniffed } from "./sniff.ts";
 import { MAX_REQUEST_HEAD } from "../options.ts";
 import type { Peer } from "../security/access.ts";
@@ -45,6 +45,7 @@ export class ForwardSession implements ExchangeOwner, Closable {
   /** An answer is still queued for the client: the next request waits until it has read it. */
   private held = false;
   private readonly credentials: ConnectionCredentials;
+  private readonly entry: Entry;
   /** What the front already made of the head at the start of the buffer: not parsed twice. */
   private sniffed: Sniffed | undefined;
 
@@ -71,7 +72,7 @@ export class ForwardSession implements ExchangeOwner, Closable {
       if (this.exchange) this.exchange.clientWritable();
       else if (this.held) this.next();
     };
-    ctx.registry.add(this);
+    this.entry = ctx.registry.add(this);
     this.onData(bytes);
   }
 
@@ -232,7 +233,7 @@ export class ForwardSession implements ExchangeOwner, Closable {
     this.done = true;
     clearTimeout(this.idle);
     clearTimeout(this.headTimer);
-    this.ctx.registry.delete(this);
+    this.entry.remove();
   }
 }
 

@@ -16,7 +16,7 @@ import { fieldValue } from "../security/credentials.ts";
 import type { FrontContext } from "./context.ts";
 import { Endpoint, type RawSocket } from "../net/endpoint.ts";
 import { proxyAuthRequired, respondAndClose, lingerClose } from "../net/raw-response.ts";
-import type { Closable } from "../net/registry.ts";
+import type { Closable, Entry } from "../net/registry.ts";
 import { findHeadEnd, sniff } from "../forward/sniff.ts";
 import { MAX_REQUEST_HEAD } from "../options.ts";
 import { linkToApp } from "./app-link.ts";
@@ -31,6 +31,7 @@ export class FrontConnection implements Closable {
   private routed = false;
   private readonly timer: Timer;
   private readonly client: Endpoint;
+  private readonly entry: Entry;
 
   constructor(
     private readonly socket: RawSocket,
@@ -41,7 +42,7 @@ export class FrontConnection implements Closable {
     this.client.onChunk = (chunk) => this.onData(chunk);
     this.client.onFin = () => this.onEnd();
     this.client.onGone = () => this.onClose();
-    ctx.registry.add(this);
+    this.entry = ctx.registry.add(this);
     this.timer = setTimeout(() => this.reject(408, "request head not received in time"), ctx.options.headerTimeoutMs);
   }
 
@@ -98,7 +99,7 @@ export class FrontConnection implements Closable {
     if (this.routed) return;
     this.routed = true;
     clearTimeout(this.timer);
-    this.ctx.registry.delete(this);
+    this.entry.remove();
   }
 
   private reject(status: number, reason: string): void {

@@ -19,7 +19,7 @@ import { ConnectTimeout } from "../errors.ts";
 import type { BusyPoll } from "./busy-poll.ts";
 import { Endpoint, type RawSocket, type SocketOwner, type SocketSlot } from "./endpoint.ts";
 import { pipe, type PipeResult } from "./pipe.ts";
-import type { Closable, Registry } from "./registry.ts";
+import type { Closable, Entry, Registry } from "./registry.ts";
 
 export interface HandoffOptions {
   /** Opens the upstream socket with `slot` as its data. */
@@ -58,10 +58,11 @@ class Handoff implements Closable, SocketOwner {
   private settled = false;
   private upstream: Endpoint | undefined;
   private readonly timer: Timer;
+  private readonly entry: Entry;
 
   constructor(
     private readonly client: Endpoint,
-    private readonly registry: Registry,
+    registry: Registry,
     private readonly options: HandoffOptions,
   ) {
     if (options.early.length > 0) this.pending.push(options.early);
@@ -76,7 +77,7 @@ class Handoff implements Closable, SocketOwner {
       if (this.settle()) options.onAbandon?.();
     };
     client.onWritable = noop;
-    registry.add(this);
+    this.entry = registry.add(this);
     this.timer = setTimeout(() => this.fail(new ConnectTimeout(), true), options.timeoutMs);
     client.socket.data.poll = options.poll;
     options.connect({ owner: this, poll: options.poll }).then(
@@ -105,7 +106,7 @@ class Handoff implements Closable, SocketOwner {
     if (this.settled) return false;
     this.settled = true;
     clearTimeout(this.timer);
-    this.registry.delete(this);
+    this.entry.remove();
     return true;
   }
 
@@ -137,7 +138,7 @@ class Handoff implements Closable, SocketOwner {
   }
 
   private done(result: PipeResult): void {
-    this.registry.delete(this);
+    this.entry.remove();
     this.options.onDone?.({ ...result, client: this.client, upstream: this.upstream! });
   }
 }
