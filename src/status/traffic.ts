@@ -12,6 +12,7 @@
 import { describeErrno, errnoCode } from "../errors.ts";
 import { CONNECT_SECONDS, Histogram } from "./histogram.ts";
 import { Ring } from "./ring.ts";
+import { type Link, LinkedList } from "../linked-list.ts";
 
 export type FlowKind = "tunnel" | "request";
 /** How a flow ended, as a bounded label: `ok` means the client got the upstream's answer. */
@@ -44,6 +45,8 @@ export const MAX_FAILING_TARGETS = 200;
  */
 export class Flow {
   readonly startedAt = Date.now();
+  /** @internal Its place among the open flows. */
+  openLink: Link<Flow> | undefined;
   /** Live counts while open; dropped at the end so that the exchange or tunnel can go. */
   source: ByteSource | undefined;
   endedAt = 0;
@@ -95,7 +98,7 @@ export class Flow {
 }
 
 export class Traffic {
-  readonly open = new Set<Flow>();
+  readonly open = new LinkedList<Flow>();
   readonly history = new Ring<Flow>(HISTORY_SIZE);
   readonly failures = new Map<string, FailingTarget>();
   readonly connectSeconds = new Histogram(CONNECT_SECONDS);
@@ -113,7 +116,7 @@ export class Traffic {
   start(kind: FlowKind, client: string, target: string, method?: string, path?: string): Flow {
     if (!this.enabled) return new Flow(undefined, 0, kind, client, target, method, path);
     const flow = new Flow(this, this.nextId++, kind, client, target, method, path);
-    this.open.add(flow);
+    flow.openLink = this.open.add(flow);
     return flow;
   }
 
@@ -156,7 +159,8 @@ export class Traffic {
 
   /** Called by Flow.end(). */
   closed(flow: Flow): void {
-    this.open.delete(flow);
+    flow.openLink?.remove();
+    flow.openLink = undefined;
     this.bytes[flow.kind].up += flow.up;
     this.bytes[flow.kind].down += flow.down;
     this.outcomes[flow.kind][flow.outcome!]++;

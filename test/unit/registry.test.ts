@@ -1,7 +1,8 @@
 /**
- * Registry: what shutdown closes. Entries come out in any order, a removed entry keeps no link
- * (an old one pointing at younger ones would keep them alive through young collections), and
- * closeAll() reaches every entry still in, including ones whose destroy() removes them.
+ * Registry (a LinkedList): what shutdown closes. Entries come out in any order, a removed entry
+ * keeps no link (an old one pointing at younger ones would keep them alive through young
+ * collections), iteration runs oldest first, and closeAll() reaches every entry still in,
+ * including ones whose destroy() removes them.
  */
 import { describe, expect, test } from "bun:test";
 import { Registry, type Entry } from "../../src/net/registry.ts";
@@ -24,6 +25,7 @@ describe("Registry", () => {
     b!.remove();
     b!.remove();
     expect(registry.size).toBe(2);
+    expect([...registry].length).toBe(2);
     a!.remove();
     c!.remove();
     expect(registry.size).toBe(0);
@@ -37,8 +39,8 @@ describe("Registry", () => {
     middle.remove();
     expect(middle.prev).toBeUndefined();
     expect(middle.next).toBeUndefined();
-    expect(entries[0]!.prev).toBe(entries[2]);
-    expect(entries[2]!.next).toBe(entries[0]);
+    expect(entries[0]!.next).toBe(entries[2]);
+    expect(entries[2]!.prev).toBe(entries[0]);
   });
 
   test("closeAll destroys every entry still in, once, even those that remove themselves, and empties the registry", () => {
