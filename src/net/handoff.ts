@@ -49,7 +49,7 @@ export function handoff(client: Endpoint, registry: Registry, options: HandoffOp
 /**
  * One hand-off from accept to close as one object: the registry's entry for the whole life
  * (shutdown closes whatever is open), and the owner of the upstream socket while it connects.
- * A churn of short tunnels then allocates this and the two Endpoints, not a closure per step.
+ * A churn of short tunnels then allocates this object, not a registry entry and a closure per step.
  */
 class Handoff implements Closable, SocketOwner {
   private readonly pending: Uint8Array[] = [];
