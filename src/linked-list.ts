@@ -46,6 +46,11 @@ export class LinkedList<T> implements Iterable<T> {
     return this.count;
   }
 
+  /** The item added longest ago that is still in. */
+  get oldest(): T | undefined {
+    return this.first?.item;
+  }
+
   *[Symbol.iterator](): Iterator<T> {
     for (let link = this.first; link; link = link.next) yield link.item;
   }

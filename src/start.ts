@@ -12,6 +12,7 @@ import { FdWatch } from "./front/fd-watch.ts";
 import { listenFront } from "./front/listener.ts";
 import { fdLimit } from "./fd-limit.ts";
 import { Registry } from "./net/registry.ts";
+import { Deadlines } from "./net/deadlines.ts";
 import { UpstreamPool } from "./forward/upstream-pool.ts";
 import { resolveOptions, type ProxyOptions, type ResolvedOptions } from "./options.ts";
 import { Access } from "./security/access.ts";
@@ -69,6 +70,7 @@ export async function start(input: ProxyOptions = {}): Promise<ProxyHandle> {
     options,
     log: options.logger,
     registry,
+    deadlines: new Deadlines(),
     // A client that needs no credentials under --auth always does not exist, and with
     // --auth off every client is one: each case has its listener.
     appSocket: (trusted) => (trusted ? openPath : bearerPath)!.path,
@@ -112,6 +114,7 @@ export async function start(input: ProxyOptions = {}): Promise<ProxyHandle> {
       fdWatch.stop();
       listener.stop(true);
       registry.closeAll();
+      ctx.deadlines.clear();
       pool.destroy();
       ctx.poll.stop();
       await app.stop(); // stops every bridge child too (sessions.closeAll)

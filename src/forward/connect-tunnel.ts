@@ -32,7 +32,7 @@ export function openTunnel(ctx: ForwardContext, client: Endpoint, authority: str
     respondAndClose(client, status, message);
     return;
   }
-  handoff(client, ctx.registry, new Tunnel(ctx, client, target, early, peer));
+  handoff(client, ctx, new Tunnel(ctx, client, target, early, peer));
 }
 
 /**

@@ -6,12 +6,15 @@ import type { UpstreamPool } from "./upstream-pool.ts";
 import type { Traffic } from "../status/traffic.ts";
 import type { BusyPoll } from "../net/busy-poll.ts";
 import type { Registry } from "../net/registry.ts";
+import type { Deadlines } from "../net/deadlines.ts";
 
 export interface ForwardContext {
   options: ResolvedOptions;
   log: Logger;
   /** Every open client and upstream connection, for shutdown. */
   registry: Registry;
+  /** Head and connect timeouts, one timer per duration (net/deadlines.ts). */
+  deadlines: Deadlines;
   /**
    * Where the internal Bun.serve app listens (a unix socket path or Linux abstract name): the
    * open one for a client that needs no credentials, the one that asks for a bearer token otherwise.

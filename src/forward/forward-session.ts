@@ -10,7 +10,7 @@
  * Pipelined requests wait in the buffer until the exchange before them is over; reading pauses
  * while the buffer is past its cap.
  */
-import { concatBytes } from "../bytes.ts";
+import { concatBytes, latin1 } from "../bytes.ts";
 import { HttpError } from "../errors.ts";
 import type { ForwardContext } from "./context.ts";
 import type { Endpoint } from "../net/endpoint.ts";
@@ -188,15 +188,16 @@ export class ForwardSession implements ExchangeOwner, Closable {
         case "origin":
           return this.reject(400, "a request to the proxy itself cannot follow proxied requests on one connection");
         case "connect": {
-          if (this.credentials.needed && !this.credentials.allows(fieldValue(result.head, "proxy-authorization"))) return this.refuseCredentials();
+          if (this.credentials.needed && !this.credentials.allows(fieldValue(latin1(this.buffer, 0, result.headLength), "proxy-authorization"))) return this.refuseCredentials();
           const rest = this.buffer.slice(result.headLength);
           this.leave();
-          return openTunnel(this.ctx, this.client, result.line.target, rest, this.peer);
+          return openTunnel(this.ctx, this.client, result.target, rest, this.peer);
         }
         case "absolute": {
+          const text = latin1(this.buffer, 0, result.headLength);
           this.buffer = this.buffer.subarray(result.headLength);
           try {
-            const head = parseRequestHead(result.head);
+            const head = parseRequestHead(text);
             if (this.credentials.needed && !this.credentials.allows(proxyAuthorization(head))) return this.refuseCredentials();
             this.exchange = new Exchange(this, head);
           } catch (error) {

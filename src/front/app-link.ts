@@ -59,7 +59,7 @@ export function linkToApp(ctx: FrontContext, client: Endpoint, trusted: boolean,
 
   // No busy polling: the app's replies come from child processes that need the CPU
   // themselves, and polling for them would only compete (measured: /mcp got slower with it).
-  handoff(client, ctx.registry, {
+  handoff(client, ctx, {
     connect: (slot) => Bun.connect({ unix: appSocket, allowHalfOpen: true, data: slot, socket: slotHandlers }),
     timeoutMs: ctx.options.connectTimeoutMs,
     early: head.slice(),

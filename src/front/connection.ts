@@ -17,19 +17,21 @@ import type { FrontContext } from "./context.ts";
 import { Endpoint, type RawSocket } from "../net/endpoint.ts";
 import { proxyAuthRequired, respondAndClose, lingerClose } from "../net/raw-response.ts";
 import type { Closable, Entry } from "../net/registry.ts";
+import type { Deadline, Expiring } from "../net/deadlines.ts";
 import { findHeadEnd, sniff } from "../forward/sniff.ts";
 import { MAX_REQUEST_HEAD } from "../options.ts";
 import { linkToApp } from "./app-link.ts";
+import { latin1 } from "../bytes.ts";
 
 const empty = new Uint8Array(0);
 
 /** Makes the socket's one Endpoint and hands it on, with the bytes read and the sniff result. */
-export class FrontConnection implements Closable {
+export class FrontConnection implements Closable, Expiring {
   /** Only for a head that spans chunks: most arrive whole and are sniffed where Bun put them. */
   private buffer = empty;
   private length = 0;
   private routed = false;
-  private readonly timer: Timer;
+  private readonly deadline: Deadline;
   private readonly client: Endpoint;
   private readonly entry: Entry;
 
@@ -43,7 +45,12 @@ export class FrontConnection implements Closable {
     this.client.onFin = () => this.onEnd();
     this.client.onGone = () => this.onClose();
     this.entry = ctx.registry.add(this);
-    this.timer = setTimeout(() => this.reject(408, "request head not received in time"), ctx.options.headerTimeoutMs);
+    this.deadline = ctx.deadlines.add(ctx.options.headerTimeoutMs, this);
+  }
+
+  /** No complete head within headerTimeoutMs. */
+  expire(): void {
+    this.reject(408, "request head not received in time");
   }
 
   onData(chunk: Uint8Array): void {
@@ -70,10 +77,10 @@ export class FrontConnection implements Closable {
       case "connect":
         this.settle();
         // A trusted peer needs no credentials: its head is not searched for them (the hot path).
-        if (!this.peer.trusted && !this.ctx.access.proxyAuthorized(this.peer, fieldValue(result.head, "proxy-authorization"))) {
+        if (!this.peer.trusted && !this.ctx.access.proxyAuthorized(this.peer, fieldValue(latin1(bytes, 0, result.headLength), "proxy-authorization"))) {
           return lingerClose(this.client, proxyAuthRequired);
         }
-        return openTunnel(this.ctx, this.client, result.line.target, bytes.subarray(result.headLength), this.peer);
+        return openTunnel(this.ctx, this.client, result.target, bytes.subarray(result.headLength), this.peer);
       case "absolute":
         this.settle();
         new ForwardSession(this.ctx, this.ctx.pool, this.client, bytes.slice(), this.peer, result);
@@ -98,7 +105,7 @@ export class FrontConnection implements Closable {
   private settle(): void {
     if (this.routed) return;
     this.routed = true;
-    clearTimeout(this.timer);
+    this.deadline.cancel();
     this.entry.remove();
   }
 

@@ -20,6 +20,13 @@ import type { BusyPoll } from "./busy-poll.ts";
 import { Endpoint, type RawSocket, type SocketOwner, type SocketSlot } from "./endpoint.ts";
 import { pipe, type PipeResult } from "./pipe.ts";
 import type { Closable, Entry, Registry } from "./registry.ts";
+import type { Deadline, Deadlines, Expiring } from "./deadlines.ts";
+
+/** Where a hand-off registers itself for shutdown and for its connect deadline. */
+export interface HandoffHost {
+  registry: Registry;
+  deadlines: Deadlines;
+}
 
 export interface HandoffOptions {
   /** Opens the upstream socket with `slot` as its data. */
@@ -41,9 +48,9 @@ export interface HandoffOptions {
   onDone?(result: PipeResult & { client: Endpoint; upstream: Endpoint }): void;
 }
 
-export function handoff(client: Endpoint, registry: Registry, options: HandoffOptions): void {
+export function handoff(client: Endpoint, host: HandoffHost, options: HandoffOptions): void {
   if (client.closed) return void options.onAbandon?.();
-  new Handoff(client, registry, options);
+  new Handoff(client, host, options);
 }
 
 /**
@@ -51,18 +58,18 @@ export function handoff(client: Endpoint, registry: Registry, options: HandoffOp
  * (shutdown closes whatever is open), and the owner of the upstream socket while it connects.
  * A churn of short tunnels then allocates this object, not a registry entry and a closure per step.
  */
-class Handoff implements Closable, SocketOwner {
+class Handoff implements Closable, SocketOwner, Expiring {
   private readonly pending: Uint8Array[] = [];
   private clientFin = false;
   /** Connected, failed or abandoned: the connect's outcome no longer matters. */
   private settled = false;
   private upstream: Endpoint | undefined;
-  private readonly timer: Timer;
+  private readonly deadline: Deadline;
   private readonly entry: Entry;
 
   constructor(
     private readonly client: Endpoint,
-    registry: Registry,
+    host: HandoffHost,
     private readonly options: HandoffOptions,
   ) {
     if (options.early.length > 0) this.pending.push(options.early);
@@ -77,8 +84,8 @@ class Handoff implements Closable, SocketOwner {
       if (this.settle()) options.onAbandon?.();
     };
     client.onWritable = noop;
-    this.entry = registry.add(this);
-    this.timer = setTimeout(() => this.fail(new ConnectTimeout(), true), options.timeoutMs);
+    this.entry = host.registry.add(this);
+    this.deadline = host.deadlines.add(options.timeoutMs, this);
     client.socket.data.poll = options.poll;
     options.connect({ owner: this, poll: options.poll }).then(
       (socket) => this.opened(socket),
@@ -90,6 +97,11 @@ class Handoff implements Closable, SocketOwner {
     if (this.settle()) this.options.onAbandon?.();
     this.client.destroy();
     this.upstream?.destroy();
+  }
+
+  /** The connect took longer than timeoutMs. */
+  expire(): void {
+    this.fail(new ConnectTimeout(), true);
   }
 
   // --- SocketOwner of the upstream until it is linked: only an early close matters ---
@@ -105,7 +117,7 @@ class Handoff implements Closable, SocketOwner {
   private settle(): boolean {
     if (this.settled) return false;
     this.settled = true;
-    clearTimeout(this.timer);
+    this.deadline.cancel();
     this.entry.remove();
     return true;
   }
@@ -117,7 +129,7 @@ class Handoff implements Closable, SocketOwner {
   private opened(socket: RawSocket): void {
     if (this.settled) return void socket.terminate();
     this.settled = true;
-    clearTimeout(this.timer);
+    this.deadline.cancel();
     this.link(new Endpoint(socket));
   }
 

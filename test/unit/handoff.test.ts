@@ -8,30 +8,35 @@
 import { describe, expect, test } from "bun:test";
 import { handoff } from "../../src/net/handoff.ts";
 import { Registry } from "../../src/net/registry.ts";
+import { Deadlines } from "../../src/net/deadlines.ts";
 import type { RawSocket } from "../../src/net/endpoint.ts";
 import { StubSocket, stubEndpoint } from "../helpers/stub-socket.ts";
+import { within } from "../helpers/wait.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
-function connecting(early = "", onAbandon?: () => void) {
+function connecting(early = "", onAbandon?: () => void, timeoutMs = 10_000, onFail?: (error: unknown, timedOut: boolean) => void) {
   const client = stubEndpoint();
   const upstream = new StubSocket();
   let open!: () => void;
   const opened = new Promise<RawSocket>((resolve) => (open = () => resolve(upstream as unknown as RawSocket)));
   const registry = new Registry();
+  const deadlines = new Deadlines();
   let linked = false;
-  handoff(client.endpoint, registry, {
+  handoff(client.endpoint, { registry, deadlines }, {
     connect: () => opened,
-    timeoutMs: 10_000,
+    timeoutMs,
     early: bytes(early),
     greeting: "HTTP/1.1 200 Connection established\r\n\r\n",
-    onFail: () => {
-      throw new Error("unexpected failure");
-    },
+    onFail:
+      onFail ??
+      (() => {
+        throw new Error("unexpected failure");
+      }),
     onLinked: () => (linked = true),
     onAbandon,
   });
-  return { client, upstream, registry, open: async () => (open(), await opened, await Promise.resolve()), linked: () => linked };
+  return { client, upstream, registry, deadlines, open: async () => (open(), await opened, await Promise.resolve()), linked: () => linked };
 }
 
 describe("handoff", () => {
@@ -83,5 +88,23 @@ describe("handoff", () => {
     registry.closeAll();
     expect(client.socket.calls).toContain("terminate");
     expect(upstream.calls).toContain("terminate");
+  });
+
+  test("a connect past timeoutMs fails as timed out, and an upstream that opens later is closed", async () => {
+    const failed = Promise.withResolvers<boolean>();
+    const { upstream, deadlines, registry, open } = connecting("", undefined, 20, (_, timedOut) => failed.resolve(timedOut));
+    expect(deadlines.size).toBe(1);
+    expect(await within(failed.promise, 2_000)).toBe(true);
+    expect(deadlines.size).toBe(0);
+    expect(registry.size).toBe(0);
+    await open();
+    expect(upstream.calls).toEqual(["terminate"]);
+  });
+
+  test("linking cancels the connect deadline", async () => {
+    const { deadlines, open } = connecting();
+    expect(deadlines.size).toBe(1);
+    await open();
+    expect(deadlines.size).toBe(0);
   });
 });

@@ -17,7 +17,7 @@ describe("sniff", () => {
   test("routes CONNECT once the whole head is in, with the head length", () => {
     const head = "CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n\r\n";
     const result = sniff(bytes(`${head}early`));
-    expect(result).toMatchObject({ kind: "connect", headLength: head.length, line: { target: "example.test:443" } });
+    expect(result).toMatchObject({ kind: "connect", headLength: head.length, target: "example.test:443" });
   });
 
   test("waits for the empty line before deciding a CONNECT", () => {
@@ -63,6 +63,31 @@ describe("sniff", () => {
       expect(sniff(bytes(`${line}\r\n\r\n`))).toMatchObject({ kind: "invalid", status: 400 });
     });
   }
+
+  test("waits while the request line is still coming, whichever part it is in", () => {
+    for (const partial of ["", "C", "CONNECT", "CONNECT ", "CONNECT a:1", "CONNECT a:1 ", "CONNECT a:1 HTTP/1.1", "CONNECT a:1 HTTP/1.1\r"]) {
+      expect(sniff(bytes(partial))).toEqual({ kind: "incomplete" });
+    }
+  });
+
+  test("a refused line is refused the same way when fed one byte at a time", () => {
+    for (const line of ["GET  / HTTP/1.1", "GET / HTTP/1.1 extra", "GET /\x7f HTTP/1.1", "GET / HTTP/1.2", "OPTIONS ** HTTP/1.1"]) {
+      expect(sniffByteByByte(`${line}\r\n\r\n`)).toMatchObject({ kind: "invalid", status: 400 });
+    }
+  });
+
+  test("reads the scheme of an absolute-form target byte by byte, as RFC 3986 spells it", () => {
+    expect(sniff(bytes("GET git+ssh.x-1://a/ HTTP/1.1\r\n\r\n"))).toMatchObject({ kind: "absolute" });
+    expect(sniff(bytes("GET 1http://a/ HTTP/1.1\r\n\r\n"))).toMatchObject({ kind: "invalid", status: 400 });
+    expect(sniff(bytes("GET http:/a HTTP/1.1\r\n\r\n"))).toMatchObject({ kind: "invalid", status: 400 });
+    // Host-less: absolute all the same; parsing the URL refuses it (forward-session answers 400).
+    expect(sniff(bytes("GET http:// HTTP/1.1\r\n\r\n"))).toMatchObject({ kind: "absolute" });
+  });
+
+  test("keeps bytes past 0x7f in a target (a server may refuse them, the sniff does not)", () => {
+    const head = new Uint8Array([...bytes("CONNECT a"), 0xe9, ...bytes(":1 HTTP/1.1\r\n\r\n")]);
+    expect(sniff(head)).toMatchObject({ kind: "connect", target: "a\u00e9:1" });
+  });
 
   test("answers 414 past the request-line cap and 431 past the head cap", () => {
     expect(sniff(bytes("GET /aaaaaaaaaa"), { maxLine: 8, maxHead: 64 })).toMatchObject({ status: 414 });
