@@ -53,10 +53,10 @@ const origin: Sniffed = Object.freeze({ kind: "origin" });
  */
 export function sniff(buf: Uint8Array, limits: SniffLimits = defaultLimits, searchFrom = 0): Sniffed {
   // method SP request-target SP HTTP-version (RFC 9112 §3), HTTP/1.x only.
-  const methodEnd = scan(buf, 0, isTchar);
+  const methodEnd = scanMethod(buf);
   if (methodEnd === buf.length) return lineIncomplete(buf, limits);
   if (methodEnd === 0 || buf[methodEnd] !== SP) return invalid(400, "malformed request line");
-  const targetEnd = scan(buf, methodEnd + 1, isTargetByte);
+  const targetEnd = scanTarget(buf, methodEnd + 1);
   if (targetEnd === buf.length) return lineIncomplete(buf, limits);
   if (targetEnd === methodEnd + 1 || buf[targetEnd] !== SP) return invalid(400, "malformed request line");
   const lineEnd = buf.indexOf(LF, targetEnd);
@@ -81,20 +81,18 @@ function lineIncomplete(buf: Uint8Array, limits: SniffLimits): Sniffed {
   return buf.length > limits.maxLine ? invalid(414, "request line too long") : incomplete;
 }
 
-/** The index of the first byte from `from` that `accepts` refuses, or buf.length. */
-function scan(buf: Uint8Array, from: number, accepts: (byte: number) => boolean): number {
-  let i = from;
-  while (i < buf.length && accepts(buf[i]!)) i++;
+/** The index of the first byte that cannot be in a method (not a tchar), or buf.length. */
+function scanMethod(buf: Uint8Array): number {
+  let i = 0;
+  while (i < buf.length && buf[i]! < 128 && tchar[buf[i]!] === 1) i++;
   return i;
 }
 
-function isTchar(byte: number): boolean {
-  return byte < 128 && tchar[byte] === 1;
-}
-
-/** Anything but a space, a control byte (NUL, bare CR or LF included) or DEL. */
-function isTargetByte(byte: number): boolean {
-  return byte > SP && byte !== 0x7f;
+/** The index of the first space, control byte (NUL, bare CR or LF included) or DEL from `from`, or buf.length. */
+function scanTarget(buf: Uint8Array, from: number): number {
+  let i = from;
+  while (i < buf.length && buf[i]! > SP && buf[i] !== 0x7f) i++;
+  return i;
 }
 
 /** `HTTP/1.0` or `HTTP/1.1`, exactly, in buf[from, end). */
