@@ -2,7 +2,7 @@
  * The open-file limit and the default --max-connections it allows (front/connection-cap.ts
  * enforces it). Linux reads /proc/self/limits; elsewhere a fallback is assumed.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** File descriptors one client connection may hold: on the app path the client, the front's end and the app's end. */
 export const FDS_PER_CONNECTION = 3;
@@ -27,6 +27,23 @@ export function fdLimit(read: () => string = () => readFileSync("/proc/self/limi
     return Number.isSafeInteger(soft) && soft > 0 ? soft : FALLBACK_FD_LIMIT;
   } catch {
     return FALLBACK_FD_LIMIT;
+  }
+}
+
+/** Within this many of the limit a connect that failed is put down to the process, not the target. */
+const EXHAUSTED_SLACK = 4;
+
+/**
+ * Whether the process has (nearly) no file descriptor left. Asked only after a connect failed
+ * as refused: Bun 1.4.5 reports a socket() that found no fd (EMFILE) as ECONNREFUSED, which
+ * would blame the target for what is the proxy's own shortage. Counting needs one fd itself:
+ * none left to count with is the answer too.
+ */
+export function outOfFds(count: () => number = () => readdirSync("/dev/fd").length, limit: () => number = fdLimit): boolean {
+  try {
+    return count() >= limit() - EXHAUSTED_SLACK;
+  } catch {
+    return true;
   }
 }
 

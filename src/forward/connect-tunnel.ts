@@ -84,7 +84,7 @@ class Tunnel implements HandoffOptions, ByteSource {
     const cause = timedOut ? `ETIMEDOUT connect timed out after ${ctx.options.connectTimeoutMs / 1000}s` : describeErrno(error);
     const failure = upstreamFailure(ctx.traffic, name, error, cause);
     if (failure.outcome === "rejected") ctx.log.warn(`${peer.address} CONNECT ${name} - ${failure.status} ${failure.message}`);
-    else ctx.log.error(`${name} - ${cause}`);
+    else ctx.log.error(`${name} - ${failure.cause}`);
     flow.end(failure.status, failure.outcome, failure.outcome === "rejected" ? undefined : error);
     respondAndClose(client, failure.status, failure.message);
   }

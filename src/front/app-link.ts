@@ -22,6 +22,7 @@ import { slotHandlers, type Endpoint } from "../net/endpoint.ts";
 import { handoff } from "../net/handoff.ts";
 import { plainResponse, respondAndClose } from "../net/raw-response.ts";
 import { AppTraffic, type AppTrafficState } from "./app-traffic.ts";
+import { OUT_OF_FDS } from "../forward/upstream-failure.ts";
 
 /** `head`: the client's bytes so far, a complete request head first. */
 export function linkToApp(ctx: FrontContext, client: Endpoint, trusted: boolean, head: Uint8Array): void {
@@ -71,7 +72,7 @@ export function linkToApp(ctx: FrontContext, client: Endpoint, trusted: boolean,
       // The app listens in this very process, so a refused connect means no fd was left for it:
       // Bun 1.4.5 reports EMFILE on connect as ECONNREFUSED "Failed to connect" (measured).
       ctx.cap.exhausted(error);
-      respondAndClose(client, 503, "the proxy is out of file descriptors; try again shortly");
+      respondAndClose(client, 503, OUT_OF_FDS);
     },
     onLinked(client, app) {
       ends = { client, app };

@@ -11,6 +11,7 @@ import { okResponse, startHttpOrigin } from "../helpers/http-origin.ts";
 import { mcpHttp } from "../helpers/mcp-http.ts";
 import { echoServer } from "../helpers/mcp-servers.ts";
 import { startTestProxy } from "../helpers/proxy.ts";
+import { startTcpTarget } from "../helpers/tcp-target.ts";
 import { rawConnect, type RawClient } from "../helpers/raw-client.ts";
 import { openSse } from "../helpers/sse-client.ts";
 import { letTimePass, waitFor, within } from "../helpers/wait.ts";
@@ -225,5 +226,37 @@ describe("out of file descriptors", () => {
     await waitFor(() => early.text().split(healthzBody).length === 3, 3000, "the early client served again");
     for (const client of [early, ...quiet]) client.close();
     await waitFor(async () => (await probe(port).catch(() => "refused")) === "200", 5000, "service again once the fds are free");
+  });
+
+  test("a CONNECT whose upstream finds no fd left is answered 503 (the proxy's shortage), not a 502 that blames the target", async () => {
+    await using target = startTcpTarget();
+    const command = `ulimit -n 64; exec ${process.execPath} ${cliPath} -p 0 --max-connections 1000 --header-timeout 60`;
+    await using cli = runCli(["-c", command], {}, "/bin/sh");
+    const port = await cli.port();
+    const fds = () => readdirSync(`/proc/${cli.proc.pid}/fd`).length;
+    // Quiet connections (one fd each, nothing onward) until one fd is left: the CONNECT's accept
+    // takes it, and the socket for its upstream finds none.
+    const quiet: RawClient[] = [];
+    while (fds() < 63) {
+      const before = fds();
+      quiet.push(await rawConnect(port));
+      await waitFor(() => fds() > before, 3000, "the quiet connection accepted");
+    }
+    expect(fds()).toBe(63);
+    const client = await rawConnect(port);
+    client.write(`CONNECT 127.0.0.1:${target.port} HTTP/1.1\r\nHost: 127.0.0.1:${target.port}\r\n\r\n`);
+    await within(client.ended, 5000, "the refused CONNECT closed");
+    expect(client.text()).toStartWith("HTTP/1.1 503 ");
+    expect(client.text()).toContain("out of file descriptors");
+    expect(target.peers).toHaveLength(0);
+    expect(cli.stderr()).toContain("out of file descriptors");
+    // Once fds are free the same CONNECT works.
+    for (const quietClient of quiet) quietClient.close();
+    await waitFor(() => fds() < 32, 5000, "the quiet connections closed");
+    const again = await rawConnect(port);
+    again.write(`CONNECT 127.0.0.1:${target.port} HTTP/1.1\r\nHost: 127.0.0.1:${target.port}\r\n\r\n`);
+    await again.readUntil("\r\n\r\n", 5000);
+    expect(again.text()).toStartWith("HTTP/1.1 200 ");
+    again.close();
   });
 });
