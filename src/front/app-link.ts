@@ -8,6 +8,8 @@
  *   client ──handoff──▶ app (unix socket)     bytes both ways ─▶ AppTraffic state
  *     idle ─▶ timer(idleTimeoutMs) ─▶ close both      busy ─▶ no timer
  *     head ─▶ timer(headerTimeoutMs) ─▶ 408, close    broken ─▶ timer(headerTimeoutMs) ─▶ close
+ *     body ─▶ timer(idleTimeoutMs), re-armed by every client byte ─▶ 408, close (nginx's
+ *             client_body_timeout); not while the app is the one not reading (client paused)
  *
  * Why here and not in Bun.serve (measured with Bun 1.4.5 for issue 11): its idleTimeout counts
  * whole seconds and fires late (timer slots of ~4 s); a head sent a byte every 150 ms to a server
@@ -33,12 +35,26 @@ export function linkToApp(ctx: FrontContext, client: Endpoint, trusted: boolean,
   // does nothing; refresh() arms it again (even after it fired) when it is needed.
   let idleTimer: Timer | undefined;
   let headTimer: Timer | undefined;
+  let bodyTimer: Timer | undefined;
   const traffic = new AppTraffic((state) => arm(state));
 
   function arm(state: AppTrafficState): void {
     if (!ends) return;
     if (state === "idle") (idleTimer ??= setTimeout(closeIdle, ctx.options.idleTimeoutMs)).refresh();
     else if (state === "head" || state === "broken") (headTimer ??= setTimeout(cutHead, ctx.options.headerTimeoutMs)).refresh();
+    else if (state === "body") (bodyTimer ??= setTimeout(cutBody, ctx.options.idleTimeoutMs)).refresh();
+  }
+
+  function cutBody(): void {
+    if (!ends || traffic.state !== "body") return;
+    const { client, app } = ends;
+    // Paused: the app is not taking the body (its queue is full), so the stall is not the client's.
+    if (client.paused) return void bodyTimer?.refresh();
+    ctx.log.warn(`request body stalled: no byte for ${ctx.options.idleTimeoutMs / 1000}s, connection closed`);
+    // The app may have answered already without waiting for the body: then no second answer.
+    if (traffic.unanswered) client.write(plainResponse(408, "request body not received in time"));
+    client.end();
+    app.destroy();
   }
 
   function closeIdle(): void {
@@ -80,6 +96,8 @@ export function linkToApp(ctx: FrontContext, client: Endpoint, trusted: boolean,
       const up = client.onChunk;
       client.onChunk = (chunk) => {
         traffic.fromClient(chunk);
+        // Progress on a body: its stall clock starts again (a state change re-arms by itself).
+        if (traffic.state === "body") bodyTimer?.refresh();
         up(chunk);
       };
       const down = app.onChunk;
@@ -91,6 +109,7 @@ export function linkToApp(ctx: FrontContext, client: Endpoint, trusted: boolean,
     onDone() {
       clearTimeout(idleTimer);
       clearTimeout(headTimer);
+      clearTimeout(bodyTimer);
       ends = undefined;
     },
   });

@@ -7,6 +7,7 @@
  *
  *   idle   nothing in flight and no partial request: the --idle-timeout applies
  *   head   part of a request head, nothing in flight: the --header-timeout applies
+ *   body   a request body is still coming: the --idle-timeout applies between its bytes
  *   busy   a request or its response is under way (an SSE stream, a slow tool): no timeout
  *   broken a message we cannot frame (the app then answers 400 and closes): bounded like a head
  *
@@ -22,7 +23,7 @@ import { concatBytes, latin1 } from "../bytes.ts";
 import { MAX_REQUEST_HEAD } from "../options.ts";
 import { findHeadEnd } from "../forward/sniff.ts";
 
-export type AppTrafficState = "idle" | "head" | "busy" | "broken";
+export type AppTrafficState = "idle" | "head" | "body" | "busy" | "broken";
 
 /** Longest response head we buffer (the app's own heads are a few hundred bytes). */
 const MAX_RESPONSE_HEAD = 64 * 1024;
@@ -44,8 +45,14 @@ export class AppTraffic {
 
   get state(): AppTrafficState {
     if (this.failed) return "broken";
+    if (this.up.body) return "body";
     if (this.waiting.length > 0 || this.up.body || this.down.body || this.down.head.length > 0) return "busy";
     return this.up.head.length > 0 ? "head" : "idle";
+  }
+
+  /** A request waits for its answer and no byte of one has come: an error written now is read as that answer. */
+  get unanswered(): boolean {
+    return this.waiting.length > 0 && this.down.head.length === 0 && this.down.body === undefined;
   }
 
   /** Bytes the client sent toward the app. */

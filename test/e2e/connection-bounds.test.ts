@@ -79,6 +79,50 @@ describe("--idle-timeout", () => {
     for (const client of idle) client.close();
   });
 
+  const postHead = (port: number, length: number) =>
+    `POST /messages?session_id=nope HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
+
+  test("cuts a request body that stops coming on the app path, with 408", async () => {
+    await using proxy = await startTestProxy({ sse: echoServer(), idleTimeoutMs: IDLE_MS });
+    const client = await rawConnect(proxy.port);
+    const started = performance.now();
+    const head = `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: 100\r\n\r\n`;
+    client.write(`${head}{"jsonrpc":`);
+    await within(client.ended, 5000, "the proxy to cut the stalled body");
+    expect(performance.now() - started).toBeGreaterThanOrEqual(IDLE_MS * 0.9);
+    expect(client.text()).toStartWith("HTTP/1.1 408");
+    expect(proxy.logs.join("\n")).toContain("request body stalled");
+    client.close();
+  });
+
+  test("closes a stalled body the app has answered already, without a second answer", async () => {
+    await using proxy = await startTestProxy({ idleTimeoutMs: IDLE_MS }); // no bridge: /messages answers 400 at once
+    const client = await rawConnect(proxy.port);
+    client.write(`${postHead(proxy.port, 100)}{"jsonrpc":`);
+    await within(client.ended, 5000, "the proxy to close the stalled body");
+    expect(client.text()).toStartWith("HTTP/1.1 400");
+    expect(client.text()).not.toContain("408");
+    client.close();
+  });
+
+  test("keeps a request body that trickles in faster than the idle timeout", async () => {
+    await using proxy = await startTestProxy({ sse: echoServer(), idleTimeoutMs: IDLE_MS });
+    const client = await rawConnect(proxy.port);
+    const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } });
+    const head = `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: ${body.length}\r\n\r\n`;
+    client.write(head);
+    const pieces = 8; // twice the idle timeout in all, never idle for one
+    const size = Math.ceil(body.length / pieces);
+    for (let i = 0; i < pieces; i++) {
+      await letTimePass(IDLE_MS / 4);
+      expect(client.text()).toBe(""); // the app waits for the whole body; nothing cut it
+      client.write(body.slice(i * size, (i + 1) * size));
+    }
+    await client.readUntil(/^HTTP\/1\.1 \d{3}/, 3000);
+    expect(client.text()).toStartWith("HTTP/1.1 200");
+    client.close();
+  });
+
   test("keeps a connection that sends its next request in time", async () => {
     await using proxy = await startTestProxy({ idleTimeoutMs: IDLE_MS });
     const client = await keptAlive(proxy.port, get(proxy.port, "/healthz"), healthzBody);

@@ -44,6 +44,22 @@ describe("AppTraffic", () => {
     });
   }
 
+  test("a request body still coming is body (the idle clock runs between its bytes), then busy once it is in", () => {
+    const changes: AppTrafficState[] = [];
+    const traffic = new AppTraffic((state) => changes.push(state));
+    traffic.fromClient(bytes("POST /mcp HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n{}"));
+    expect(traffic.state).toBe("body");
+    expect(traffic.unanswered).toBe(true);
+    traffic.fromClient(bytes("\r\n"));
+    expect(traffic.state).toBe("busy");
+    expect(changes).toEqual(["body", "busy"]);
+    traffic.fromApp(bytes("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n"));
+    expect(traffic.unanswered).toBe(false);
+    traffic.fromApp(bytes("ok"));
+    expect(traffic.state).toBe("idle");
+    expect(traffic.unanswered).toBe(false);
+  });
+
   test("pipelined requests are answered in order; HEAD, 204 and 1xx carry no body", () => {
     const traffic = new AppTraffic();
     traffic.fromClient(bytes(`HEAD / HTTP/1.1\r\n\r\nDELETE /mcp HTTP/1.1\r\n\r\n${getHealthz}`));
