@@ -118,6 +118,11 @@ export class Exchange implements ByteSource {
     this.owner.finished(true);
   }
 
+  /** The client stopped sending a request body it owes (the session's clock): 408 if the answer has not begun. */
+  bodyStalled(seconds: number): void {
+    if (!this.requestDone) this.fail(408, `request body not received in time (no byte for ${seconds}s)`, "rejected");
+  }
+
   /** The client's connection closed: drop everything, and log that it went away. */
   clientLeft(): void {
     if (!this.over) this.clientGone();

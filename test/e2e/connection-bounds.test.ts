@@ -123,6 +123,39 @@ describe("--idle-timeout", () => {
     client.close();
   });
 
+  test("cuts a forwarded request body that stops coming, with 408, and closes the upstream", async () => {
+    await using origin = startHttpOrigin();
+    await using proxy = await startTestProxy({ idleTimeoutMs: IDLE_MS });
+    const client = await rawConnect(proxy.port);
+    const started = performance.now();
+    client.write(`POST http://127.0.0.1:${origin.port}/upload HTTP/1.1\r\nHost: 127.0.0.1:${origin.port}\r\nContent-Length: 100\r\n\r\n0123456789`);
+    await within(client.ended, 5000, "the proxy to cut the stalled body");
+    expect(performance.now() - started).toBeGreaterThanOrEqual(IDLE_MS * 0.9);
+    expect(client.text()).toStartWith("HTTP/1.1 408");
+    expect(client.text()).toContain("request body not received in time");
+    expect(origin.requests).toHaveLength(0); // the origin never saw a whole request
+    expect(origin.conns).toHaveLength(1); // the head and the first bytes went up
+    await waitFor(() => origin.conns[0]!.closed, 3000, "the upstream closed");
+    client.close();
+  });
+
+  test("keeps a forwarded request body that trickles in faster than the idle timeout", async () => {
+    await using origin = startHttpOrigin();
+    await using proxy = await startTestProxy({ idleTimeoutMs: IDLE_MS });
+    const client = await rawConnect(proxy.port);
+    const body = "x".repeat(8);
+    client.write(`POST http://127.0.0.1:${origin.port}/upload HTTP/1.1\r\nHost: 127.0.0.1:${origin.port}\r\nContent-Length: ${body.length}\r\n\r\n`);
+    for (const byte of body) {
+      await letTimePass(IDLE_MS / 4); // twice the idle timeout in all, never idle for one
+      expect(client.text()).toBe("");
+      client.write(byte);
+    }
+    await client.readUntil(body, 3000);
+    expect(client.text()).toStartWith("HTTP/1.1 200");
+    expect(origin.requests[0]!.rawBody.toString()).toBe(body);
+    client.close();
+  });
+
   test("keeps a connection that sends its next request in time", async () => {
     await using proxy = await startTestProxy({ idleTimeoutMs: IDLE_MS });
     const client = await keptAlive(proxy.port, get(proxy.port, "/healthz"), healthzBody);
