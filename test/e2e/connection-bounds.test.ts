@@ -4,6 +4,7 @@
  * --max-connections (or the fd limit) new clients are refused at once while the rest work.
  */
 import { describe, expect, test } from "bun:test";
+import type { Socket } from "bun";
 import { readdirSync, readFileSync } from "node:fs";
 import { runCli, cliPath } from "../helpers/cli.ts";
 import { healthzBody } from "../helpers/healthz.ts";
@@ -153,6 +154,45 @@ describe("--idle-timeout", () => {
     await client.readUntil(body, 3000);
     expect(client.text()).toStartWith("HTTP/1.1 200");
     expect(origin.requests[0]!.rawBody.toString()).toBe(body);
+    client.close();
+  });
+
+  test("does not cut a forwarded body that waits on an upstream slow to read it", async () => {
+    const bodyLength = 32 * 1024 * 1024; // past every socket buffer on the way
+    let upstream: Socket<undefined> | undefined;
+    let head = Buffer.alloc(0);
+    let received = -1;
+    // An origin that takes nothing for a while: the proxy's queue to it fills, and the proxy
+    // stops reading the client. The stall is then the proxy's side, not the client's.
+    using origin = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        open(socket) {
+          upstream = socket;
+          socket.pause();
+        },
+        data(socket, chunk) {
+          if (received === -1) {
+            head = Buffer.concat([head, chunk]);
+            const end = head.indexOf("\r\n\r\n");
+            if (end === -1) return;
+            received = head.length - end - 4;
+          } else received += chunk.length;
+          if (received >= bodyLength) socket.end("HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\ndone");
+        },
+      },
+    });
+    await using proxy = await startTestProxy({ idleTimeoutMs: IDLE_MS });
+    const client = await rawConnect(proxy.port);
+    client.write(`POST http://127.0.0.1:${origin.port}/upload HTTP/1.1\r\nHost: 127.0.0.1:${origin.port}\r\nContent-Length: ${bodyLength}\r\n\r\n`);
+    client.write(Buffer.alloc(bodyLength, 0x78));
+    await waitFor(() => upstream, 3000, "the upstream connection");
+    await letTimePass(IDLE_MS * 3); // three idle timeouts with the body held up by the origin
+    expect(client.text()).toBe("");
+    upstream!.resume();
+    await client.readUntil("done", 20_000);
+    expect(client.text()).toStartWith("HTTP/1.1 200");
     client.close();
   });
 
