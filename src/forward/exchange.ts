@@ -25,6 +25,7 @@ import { formatTarget, type HttpUrlTarget } from "./target.ts";
 import { relayUpgrade } from "./upgrade-relay.ts";
 import { UpstreamRequest } from "./upstream-request.ts";
 import { upstreamFailure } from "./upstream-failure.ts";
+import { ExchangeClock } from "./exchange-clock.ts";
 
 export class Exchange implements ByteSource {
   requestDone: boolean;
@@ -53,7 +54,7 @@ export class Exchange implements ByteSource {
   /** The upstream sent past its framing or said close: never reuse it. */
   private closeUpstreamAfter = false;
   private over = false;
-  private timer: Timer | undefined;
+  private readonly clock: ExchangeClock;
   /** Inside onUpstreamData's cork; a completion seen there is finished after the write. */
   private feeding = false;
   private completed = false;
@@ -69,6 +70,10 @@ export class Exchange implements ByteSource {
     this.key = plan.key;
     this.requestBody = new BodyFramer(plan.framing);
     this.requestDone = this.requestBody.done;
+    this.clock = new ExchangeClock(owner.ctx.options, this.key, () => owner.client.paused, (status, message) =>
+      this.fail(status, message, status === 408 ? "rejected" : "timeout"),
+    );
+    if (!this.requestDone) this.clock.bodyProgress();
     this.response = new ResponseReader(head.method, this.responseSink());
     const name = formatTarget(this.target);
     this.sentUp = plan.upstreamHead.length;
@@ -97,8 +102,9 @@ export class Exchange implements ByteSource {
     if (taken > 0) this.sendUp(bytes.subarray(0, taken));
     if (this.requestBody.done) {
       this.requestDone = true;
+      this.clock.bodyDone();
       this.maybeFinish();
-    }
+    } else if (taken > 0) this.clock.bodyProgress();
     return taken;
   }
 
@@ -116,11 +122,6 @@ export class Exchange implements ByteSource {
     if (pipelinedBehind) return;
     this.clientGone();
     this.owner.finished(true);
-  }
-
-  /** The client stopped sending a request body it owes (the session's clock): 408 if the answer has not begun. */
-  bodyStalled(seconds: number): void {
-    if (!this.requestDone) this.fail(408, `request body not received in time (no byte for ${seconds}s)`, "rejected");
   }
 
   /** The client's connection closed: drop everything, and log that it went away. */
@@ -152,14 +153,11 @@ export class Exchange implements ByteSource {
     upstream.onChunk = (chunk) => this.onUpstreamData(chunk);
     upstream.onFin = () => this.onUpstreamEnd();
     upstream.onGone = (error) => this.onUpstreamEnd(error);
-    const timeoutMs = this.owner.ctx.options.responseTimeoutMs;
-    this.timer = setTimeout(() => this.fail(504, `no response from ${this.key} within ${timeoutMs / 1000}s`, "timeout"), timeoutMs);
+    this.clock.awaitResponse();
   }
 
   private sendUp(bytes: Uint8Array): void {
-    // The response timeout counts from the last request byte we sent: an upload that takes
-    // longer than responseTimeoutMs is progress, not a silent upstream.
-    if (this.link.endpoint && !this.response.head) this.timer?.refresh();
+    this.clock.sentUp();
     this.sentUp += bytes.length;
     this.link.send(bytes);
   }
@@ -190,7 +188,7 @@ export class Exchange implements ByteSource {
       },
       switching: (head, rest) => this.switchProtocols(head, rest),
       final: (head, framing) => {
-        clearTimeout(this.timer);
+        this.clock.responded();
         const client = { version: this.head.version, keepAlive: this.keepAlive, requestDone: this.requestDone };
         let response;
         try {
@@ -227,7 +225,7 @@ export class Exchange implements ByteSource {
     if (!error && this.response.closedCleanly()) return;
     // Nothing came back (a bodiless request can be sent again): maybe a kept connection that died idle.
     if (!this.response.begun && this.requestBody.framing.kind === "none" && this.link.retry()) {
-      clearTimeout(this.timer);
+      this.clock.responded();
       return;
     }
     if (this.responseStarted) return this.abort();
@@ -236,7 +234,7 @@ export class Exchange implements ByteSource {
 
   private switchProtocols(head: ResponseHead, rest: Uint8Array): void {
     if (!this.upgrade) return this.fail(502, "bad response from upstream: 101 without an upgrade request", "unreachable");
-    clearTimeout(this.timer);
+    this.clock.stop();
     this.over = true;
     this.report.end(101, "ok");
     relayUpgrade(this.owner.client, this.link.endpoint!, switchingHead(head), rest, this.owner.upgraded());
@@ -247,7 +245,7 @@ export class Exchange implements ByteSource {
     // A response that ends before its request body (an early 413, say) ends the connection.
     if (!this.requestDone) this.closeUpstreamAfter = true;
     this.over = true;
-    clearTimeout(this.timer);
+    this.clock.stop();
     const upstream = this.link.endpoint!;
     upstream.uncork();
     const head = this.response.head!;
@@ -261,7 +259,7 @@ export class Exchange implements ByteSource {
   /** Ends the exchange and drops the upstream connection, whatever state it is in. */
   private stop(): void {
     this.over = true;
-    clearTimeout(this.timer);
+    this.clock.stop();
     this.link.destroy();
   }
 

@@ -38,8 +38,6 @@ export class ForwardSession implements ExchangeOwner, Closable {
   private idle: Timer | undefined;
   /** A request head under way after the first (the front timed that one): --header-timeout. */
   private headTimer: Timer | undefined;
-  /** A request body still coming: --idle-timeout between its bytes (nginx's client_body_timeout). */
-  private bodyTimer: Timer | undefined;
   /** Between requests on a kept-alive connection (what the idle timer is for). */
   private waiting = false;
   private clientFin = false;
@@ -140,17 +138,7 @@ export class ForwardSession implements ExchangeOwner, Closable {
     if (this.done) return;
     this.buffer = concatBytes(this.buffer, chunk);
     this.process();
-    if (this.exchange && !this.exchange.requestDone && !this.done) {
-      (this.bodyTimer ??= setTimeout(() => this.bodyStalled(), this.ctx.options.idleTimeoutMs)).refresh();
-    }
     if (this.buffer.length >= MAX_REQUEST_HEAD && !this.done) this.client.pause();
-  }
-
-  private bodyStalled(): void {
-    if (this.done || !this.exchange || this.exchange.requestDone) return;
-    // Paused: the upstream is not taking the body (our queue to it is full); not the client's stall.
-    if (this.client.paused) return void this.bodyTimer?.refresh();
-    this.exchange.bodyStalled(this.ctx.options.idleTimeoutMs / 1000);
   }
 
   private onFin(): void {
@@ -246,7 +234,6 @@ export class ForwardSession implements ExchangeOwner, Closable {
     this.done = true;
     clearTimeout(this.idle);
     clearTimeout(this.headTimer);
-    clearTimeout(this.bodyTimer);
     this.entry.remove();
   }
 }

@@ -22,10 +22,10 @@ export interface UpstreamFailure {
 
 export const OUT_OF_FDS = "the proxy is out of file descriptors; try again shortly";
 
-/** `cause`: how the failure reads in the answer (default: the errno described). */
-export function upstreamFailure(traffic: Traffic, name: string, error: unknown, cause = describeErrno(error), fdsLeft = () => !outOfFds()): UpstreamFailure {
+/** `cause`: how the failure reads in the answer (default: the errno described); `exhausted`: whether the process is out of fds. */
+export function upstreamFailure(traffic: Traffic, name: string, error: unknown, cause = describeErrno(error), exhausted = outOfFds): UpstreamFailure {
   if (error instanceof HttpError) return { status: error.status, message: error.message, outcome: "rejected", cause: error.message };
-  if (errnoCode(error) === "ECONNREFUSED" && !fdsLeft()) {
+  if (errnoCode(error) === "ECONNREFUSED" && exhausted()) {
     return { status: 503, message: OUT_OF_FDS, outcome: "unreachable", cause: `out of file descriptors (the connect to ${name} reported ${cause})` };
   }
   traffic.failed(name, error);

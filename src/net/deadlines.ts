@@ -84,7 +84,7 @@ class DeadlineQueue {
 
   clear(): void {
     this.disarm();
-    for (const deadline of [...this.pending]) deadline.cancel();
+    this.pending.clear();
   }
 
   private arm(ms: number): void {

@@ -14,7 +14,7 @@ const errno = (code: string) => Object.assign(new Error(code), { code });
 describe("upstreamFailure", () => {
   test("a refused connect with fds to spare is the target's: 502, counted against it", () => {
     const traffic = new Traffic();
-    const failure = upstreamFailure(traffic, "a.test:443", errno("ECONNREFUSED"), undefined, () => true);
+    const failure = upstreamFailure(traffic, "a.test:443", errno("ECONNREFUSED"), undefined, () => false);
     expect(failure).toMatchObject({ status: 502, outcome: "unreachable" });
     expect(failure.message).toContain("cannot reach a.test:443");
     expect([...traffic.failures.values()].map((f) => f.target)).toEqual(["a.test:443"]);
@@ -22,7 +22,7 @@ describe("upstreamFailure", () => {
 
   test("a refused connect with no fd left is the proxy's: 503, the target not blamed", () => {
     const traffic = new Traffic();
-    const failure = upstreamFailure(traffic, "a.test:443", errno("ECONNREFUSED"), undefined, () => false);
+    const failure = upstreamFailure(traffic, "a.test:443", errno("ECONNREFUSED"), undefined, () => true);
     expect(failure).toMatchObject({ status: 503, message: OUT_OF_FDS, outcome: "unreachable" });
     expect(failure.cause).toContain("out of file descriptors");
     expect(traffic.failures.size).toBe(0);
@@ -30,8 +30,8 @@ describe("upstreamFailure", () => {
 
   test("a timeout is 504 and a rule's refusal keeps its own status, whatever the fds", () => {
     const traffic = new Traffic();
-    expect(upstreamFailure(traffic, "a.test:443", errno("ETIMEDOUT"), undefined, () => false).status).toBe(504);
-    const rule = upstreamFailure(traffic, "a.test:443", new HttpError(403, "refused by --deny-dest"), undefined, () => false);
+    expect(upstreamFailure(traffic, "a.test:443", errno("ETIMEDOUT"), undefined, () => true).status).toBe(504);
+    const rule = upstreamFailure(traffic, "a.test:443", new HttpError(403, "refused by --deny-dest"), undefined, () => true);
     expect(rule).toMatchObject({ status: 403, outcome: "rejected" });
   });
 });
