@@ -5,17 +5,22 @@
  * note when it is not installed.
  *
  *   main thread:  our proxy (start()) and the floor, a bare Bun tunnel (bench-churn-floor.ts);
- *                 tinyproxy: its own process on a free loopback port
+ *                 on Linux the floor on two threads as well (a second listener on the port,
+ *                 SO_REUSEPORT); tinyproxy: its own process on a free loopback port
  *   peer worker:  a TCP target that closes when the client does, and the 8 client loops
  *
- * Figures: cycles/s (median of rounds) and the p50 of the time to the 200 answer.
+ * Figures: cycles/s (median of rounds) and the p50 of the time to the 200 answer; each proxy's
+ * CPU time per cycle, and how busy its thread and the load generator's were (from /proc): on a
+ * 2-core box the two fill both cores, so a second proxy thread has no core to run on.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger, start } from "../src/index.ts";
 import { answerPeer, askPeer, median, percentile, within } from "./bench-util.ts";
-import { listenBareTunnel } from "./bench-churn-floor.ts";
+import { listenBareTunnel, listenBareTunnelTwice, type BareTunnel } from "./bench-churn-floor.ts";
+import { cpuTimeMs, currentThreadId, OWN_THREAD, threadStat } from "./bench-cpu.ts";
+import { startTinyproxy, type Tinyproxy } from "./bench-tinyproxy.ts";
 
 const CLIENTS = 8;
 const ROUNDS = 6;
@@ -23,12 +28,11 @@ const ROUND_MS = 2_000;
 const WARMUP_MS = 500;
 const RATE_TARGET = 1.2;
 const P50_TARGET = 0.8;
-const TINYPROXY = "/usr/bin/tinyproxy";
 
 interface RunRequest {
   proxies: Record<string, number>;
-  /** Where each proxy's CPU time is read: this process's main thread, or another process. */
-  cpuOf: Record<string, "main" | number>;
+  /** Where each proxy's CPU time is read: the /proc stat files of its threads or process. */
+  cpuOf: Record<string, string[]>;
 }
 interface Round {
   proxy: string;
@@ -38,6 +42,8 @@ interface Round {
   setup: number[];
   /** The proxy's CPU time (user + system) over the round, in ms; NaN without /proc. */
   cpuMs: number;
+  /** The load generator's (the peer worker's thread), likewise. */
+  loadCpuMs: number;
 }
 
 // --- Main thread ---
@@ -48,17 +54,24 @@ export async function benchChurn(): Promise<string[]> {
   const logDir = mkdtempSync(join(tmpdir(), "mcp-proxy-bench-churn-"));
   const ours = await start({ port: 0, host: "127.0.0.1", logger: createLogger("silent") });
   const floor = listenBareTunnel();
-  const tiny = await startTinyproxy(logDir);
-  const proxies: Record<string, number> = { ours: ours.port, floor: floor.port };
-  if (tiny) proxies.tinyproxy = tiny.port;
+  let floor2: BareTunnel | undefined;
+  let tiny: Tinyproxy | undefined;
   try {
-    const cpuOf: RunRequest["cpuOf"] = { ours: "main", floor: "main" };
-    if (tiny) cpuOf.tinyproxy = tiny.pid;
+    // SO_REUSEPORT spreads connections over the listeners on Linux only.
+    if (process.platform === "linux") floor2 = await listenBareTunnelTwice();
+    tiny = await startTinyproxy(logDir);
+    // Ours and the floor run on this thread, one round at a time, with nothing else.
+    const main = threadStat(currentThreadId());
+    const proxies: Record<string, number> = { ours: ours.port, floor: floor.port };
+    const cpuOf: RunRequest["cpuOf"] = { ours: [main], floor: [main] };
+    if (floor2) [proxies.floor2, cpuOf.floor2] = [floor2.port, floor2.threadIds.map(threadStat)];
+    if (tiny) [proxies.tinyproxy, cpuOf.tinyproxy] = [tiny.port, [`/proc/${tiny.pid}/stat`]];
     const rounds = await askPeer<Round[]>(new URL(import.meta.url).href, { proxies, cpuOf } satisfies RunRequest);
     return report(rounds, tiny !== undefined);
   } finally {
     await ours.close();
     floor.stop();
+    floor2?.stop();
     await tiny?.stop();
     rmSync(logDir, { recursive: true, force: true });
   }
@@ -73,54 +86,36 @@ function report(rounds: Round[], withTiny: boolean): string[] {
     const own = rounds.filter((r) => r.proxy === proxy);
     return own.reduce((sum, r) => sum + r.cpuMs, 0) / own.reduce((sum, r) => sum + r.cycles, 0);
   };
-  const cpuLine = (names: string[]) => `  proxy CPU per cycle: ${names.map((name) => `${name} ${us(cpu(name))}`).join(", ")}`;
+  // The share of a round's wall time a thread ran: 1.00 is a core kept busy throughout.
+  const busy = (proxy: string, of: "cpuMs" | "loadCpuMs") => median(rounds.filter((r) => r.proxy === proxy).map((r) => r[of] / (r.seconds * 1000)));
+  const measured = (names: string[]) => names.filter((name) => rounds.some((r) => r.proxy === name));
+  const cpuLines = (names: string[]) =>
+    Number.isNaN(cpu("ours"))
+      ? []
+      : [
+          `  proxy CPU per cycle: ${measured(names).map((name) => `${name} ${us(cpu(name))}`).join(", ")}`,
+          `  cores busy (proxy + load generator): ${measured(names).map((name) => `${name} ${busy(name, "cpuMs").toFixed(2)} + ${busy(name, "loadCpuMs").toFixed(2)}`).join(", ")}`,
+        ];
   const lines = [
     `connect churn, ${CLIENTS} clients: ours ${rate("ours").toFixed(0)} cycles/s, 200 p50 ${us(p50("ours"))}`,
     `  floor (a bare Bun tunnel, bench-churn-floor.ts): ${rate("floor").toFixed(0)} cycles/s, 200 p50 ${us(p50("floor"))}; ours ×${(rate("ours") / rate("floor")).toFixed(2)} of its rate`,
   ];
-  if (!withTiny) return [...lines, ...(Number.isNaN(cpu("ours")) ? [] : [cpuLine(["ours", "floor"])]), `  tinyproxy not installed (apt-get install tinyproxy): no peer figures`];
+  if (measured(["floor2"]).length > 0) {
+    lines.push(
+      `  floor on two threads (a second listener on the port, SO_REUSEPORT): ${rate("floor2").toFixed(0)} cycles/s, 200 p50 ${us(p50("floor2"))}; ×${(rate("floor2") / rate("floor")).toFixed(2)} of one thread's rate, ×${(p50("floor2") / p50("floor")).toFixed(2)} of its p50`,
+    );
+  }
+  if (!withTiny) return [...lines, ...cpuLines(["ours", "floor", "floor2"]), `  tinyproxy not installed (apt-get install tinyproxy): no peer figures`];
   const rateRatio = rate("ours") / rate("tinyproxy");
   const p50Ratio = p50("ours") / p50("tinyproxy");
   lines.push(
     `connect churn vs tinyproxy: ${rate("tinyproxy").toFixed(0)} cycles/s, ours ×${rateRatio.toFixed(2)}  (target ≥ ×${RATE_TARGET})  ${rateRatio >= RATE_TARGET ? "PASS" : "FAIL"}`,
     `connect churn 200 p50 vs tinyproxy: ${us(p50("tinyproxy"))}, ours ×${p50Ratio.toFixed(2)}  (target ≤ ×${P50_TARGET})  ${p50Ratio <= P50_TARGET ? "PASS" : "FAIL"}`,
     `  floor vs tinyproxy: rate ×${(rate("floor") / rate("tinyproxy")).toFixed(2)}, 200 p50 ×${(p50("floor") / p50("tinyproxy")).toFixed(2)}`,
-    ...(Number.isNaN(cpu("ours")) ? [] : [cpuLine(["ours", "floor", "tinyproxy"])]),
+    ...cpuLines(["ours", "floor", "floor2", "tinyproxy"]),
     `  (${ROUNDS} rounds of ${ROUND_MS / 1000} s per proxy, ABBA)`,
   );
   return lines;
-}
-
-/** tinyproxy in the foreground on a free loopback port, logging warnings only, to `dir`. */
-async function startTinyproxy(dir: string): Promise<{ port: number; pid: number; stop(): Promise<void> } | undefined> {
-  if (!(await Bun.file(TINYPROXY).exists())) return undefined;
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = probe.port;
-  probe.stop(true);
-  const conf = join(dir, "tinyproxy.conf");
-  writeFileSync(conf, [`Port ${port}`, "Listen 127.0.0.1", "Timeout 600", "MaxClients 1000", "Allow 127.0.0.1", "LogLevel Warning", `LogFile "${join(dir, "tinyproxy.log")}"`, ""].join("\n"));
-  const proc = Bun.spawn([TINYPROXY, "-d", "-c", conf], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
-  const stop = async () => {
-    proc.kill("SIGTERM");
-    await Promise.race([proc.exited, Bun.sleep(5000)]);
-    proc.kill("SIGKILL");
-    await proc.exited;
-  };
-  // Ready when it accepts a connection.
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    try {
-      const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
-      socket.end();
-      return { port, pid: proc.pid, stop };
-    } catch {
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error("tinyproxy did not start listening within 5 s");
-      }
-      await Bun.sleep(20);
-    }
-  }
 }
 
 // --- Peer (Worker) ---
@@ -172,7 +167,8 @@ function cycle(proxyPort: number, target: string): Promise<number> {
 async function runRound(proxy: string, port: number, target: string, ms: number, cpuOf: RunRequest["cpuOf"]): Promise<Round> {
   const setup: number[] = [];
   let cycles = 0;
-  const cpuBefore = cpuTimeMs(cpuOf[proxy]);
+  const cpuBefore = cpuTimeMs(cpuOf[proxy]!);
+  const loadBefore = cpuTimeMs([OWN_THREAD]);
   const started = performance.now();
   const deadline = started + ms;
   await within(
@@ -186,23 +182,8 @@ async function runRound(proxy: string, port: number, target: string, ms: number,
     ),
     `a churn round through ${proxy}`,
   );
-  return { proxy, cycles, seconds: (performance.now() - started) / 1000, setup, cpuMs: cpuTimeMs(cpuOf[proxy]) - cpuBefore };
-}
-
-/**
- * User + system time so far of this process's main thread (ours and the floor run there, one
- * at a time, with nothing else) or of another process (tinyproxy, its exited threads included).
- * From /proc, in clock ticks of 10 ms; NaN where there is no /proc (macOS).
- */
-function cpuTimeMs(of: "main" | number | undefined): number {
-  if (of === undefined) return Number.NaN;
-  const path = of === "main" ? `/proc/self/task/${process.pid}/stat` : `/proc/${of}/stat`;
-  try {
-    const fields = readFileSync(path, "utf8").split(") ")[1]!.split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return Number.NaN;
-  }
+  const seconds = (performance.now() - started) / 1000;
+  return { proxy, cycles, seconds, setup, cpuMs: cpuTimeMs(cpuOf[proxy]!) - cpuBefore, loadCpuMs: cpuTimeMs([OWN_THREAD]) - loadBefore };
 }
 
 async function runPeer({ proxies, cpuOf }: RunRequest): Promise<Round[]> {
