@@ -98,7 +98,7 @@ function report(rounds: Round[], withTiny: boolean): string[] {
         ];
   const lines = [
     `connect churn, ${CLIENTS} clients: ours ${rate("ours").toFixed(0)} cycles/s, 200 p50 ${us(p50("ours"))}`,
-    `  floor (a bare Bun tunnel, bench-churn-floor.ts): ${rate("floor").toFixed(0)} cycles/s, 200 p50 ${us(p50("floor"))}; ours ×${(rate("ours") / rate("floor")).toFixed(2)} of its rate`,
+    `  floor (a bare Bun tunnel, bench-churn-floor.ts): ${rate("floor").toFixed(0)} cycles/s, 200 p50 ${us(p50("floor"))}; ours ×${(rate("ours") / rate("floor")).toFixed(2)} of its rate, ×${(p50("ours") / p50("floor")).toFixed(2)} of its p50`,
   ];
   if (measured(["floor2"]).length > 0) {
     lines.push(
