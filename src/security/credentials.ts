@@ -8,10 +8,15 @@
  * Comparing digests, not the strings, keeps both sides 32 bytes long: timingSafeEqual needs
  * equal lengths, and a length check before it would tell an attacker the token's length.
  */
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 
-export function sha256(value: string | Uint8Array): Buffer {
-  return createHash("sha256").update(value).digest();
+/**
+ * Bun's own SHA-256, one native call; node:crypto's createHash builds a Hash object per call.
+ * Measured in the proxy under bench-auth, the whole Proxy-Authorization check of a CONNECT
+ * took 7.6–7.9 µs at p50 (mean 11.5–11.8) with createHash and 6.4–7.2 (mean 8.3–10.3) with this.
+ */
+export function sha256(value: string | Uint8Array): Uint8Array {
+  return Bun.SHA256.hash(value) as Uint8Array;
 }
 
 /** Both `Basic` and `Bearer` schemes are case-insensitive (RFC 9110 §11.1). */
@@ -19,7 +24,7 @@ const basicScheme = /^basic[ \t]+([A-Za-z0-9+/=_-]+)[ \t]*$/i;
 const bearerScheme = /^bearer[ \t]+(\S+)[ \t]*$/i;
 
 export class TokenCheck {
-  private readonly expected: Buffer;
+  private readonly expected: Uint8Array;
   private readonly configured: boolean;
 
   /** With no token nothing matches (the digest of random bytes stands in, so the work is the same). */
