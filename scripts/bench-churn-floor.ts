@@ -9,6 +9,7 @@
  * Worker: bench-churn-floor-thread.ts): what a second front thread would give, measured.
  */
 import { currentThreadId } from "./bench-cpu.ts";
+import { within } from "./bench-util.ts";
 import type { Socket } from "bun";
 
 interface Side {
@@ -47,11 +48,12 @@ export async function listenBareTunnelTwice(): Promise<BareTunnel> {
   const first = listenOn(0, true);
   const worker = new Worker(new URL("./bench-churn-floor-thread.ts", import.meta.url).href);
   try {
-    const threadId = await new Promise<number>((resolve, reject) => {
+    const listening = new Promise<number>((resolve, reject) => {
       worker.addEventListener("message", (event: MessageEvent<number>) => resolve(event.data));
       worker.addEventListener("error", (event) => reject(new Error(`the floor's second thread crashed: ${event.message}`)));
       worker.postMessage(first.port);
     });
+    const threadId = await within(listening, "the floor's second listener", 10_000);
     return { port: first.port, threadIds: [...first.threadIds, threadId], stop: () => (first.stop(), worker.terminate()) };
   } catch (error) {
     first.stop();
