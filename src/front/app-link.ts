@@ -25,6 +25,7 @@ import { handoff } from "../net/handoff.ts";
 import { plainResponse, respondAndClose } from "../net/raw-response.ts";
 import { AppTraffic, type AppTrafficState } from "./app-traffic.ts";
 import { OUT_OF_FDS } from "../forward/upstream-failure.ts";
+import { StallClock } from "../net/stall-clock.ts";
 
 /** `head`: the client's bytes so far, a complete request head first. */
 export function linkToApp(ctx: FrontContext, client: Endpoint, trusted: boolean, head: Uint8Array): void {
@@ -35,21 +36,20 @@ export function linkToApp(ctx: FrontContext, client: Endpoint, trusted: boolean,
   // does nothing; refresh() arms it again (even after it fired) when it is needed.
   let idleTimer: Timer | undefined;
   let headTimer: Timer | undefined;
-  let bodyTimer: Timer | undefined;
+  // Paused: the app is not taking the body (its queue is full), so the stall is not the client's.
+  const body = new StallClock(ctx.options.idleTimeoutMs, () => ends?.client.paused ?? false, cutBody);
   const traffic = new AppTraffic((state) => arm(state));
 
   function arm(state: AppTrafficState): void {
     if (!ends) return;
     if (state === "idle") (idleTimer ??= setTimeout(closeIdle, ctx.options.idleTimeoutMs)).refresh();
     else if (state === "head" || state === "broken") (headTimer ??= setTimeout(cutHead, ctx.options.headerTimeoutMs)).refresh();
-    else if (state === "body") (bodyTimer ??= setTimeout(cutBody, ctx.options.idleTimeoutMs)).refresh();
+    else if (state === "body") body.progress();
   }
 
   function cutBody(): void {
     if (!ends || traffic.state !== "body") return;
     const { client, app } = ends;
-    // Paused: the app is not taking the body (its queue is full), so the stall is not the client's.
-    if (client.paused) return void bodyTimer?.refresh();
     ctx.log.warn(`request body stalled: no byte for ${ctx.options.idleTimeoutMs / 1000}s, connection closed`);
     // The app may have answered already without waiting for the body: then no second answer.
     if (traffic.unanswered) client.write(plainResponse(408, "request body not received in time"));
@@ -97,7 +97,7 @@ export function linkToApp(ctx: FrontContext, client: Endpoint, trusted: boolean,
       client.onChunk = (chunk) => {
         traffic.fromClient(chunk);
         // Progress on a body: its stall clock starts again (a state change re-arms by itself).
-        if (traffic.state === "body") bodyTimer?.refresh();
+        if (traffic.state === "body") body.progress();
         up(chunk);
       };
       const down = app.onChunk;
@@ -109,7 +109,7 @@ export function linkToApp(ctx: FrontContext, client: Endpoint, trusted: boolean,
     onDone() {
       clearTimeout(idleTimer);
       clearTimeout(headTimer);
-      clearTimeout(bodyTimer);
+      body.stop();
       ends = undefined;
     },
   });

@@ -46,7 +46,7 @@ export class AppTraffic {
   get state(): AppTrafficState {
     if (this.failed) return "broken";
     if (this.up.body) return "body";
-    if (this.waiting.length > 0 || this.up.body || this.down.body || this.down.head.length > 0) return "busy";
+    if (this.waiting.length > 0 || this.down.body || this.down.head.length > 0) return "busy";
     return this.up.head.length > 0 ? "head" : "idle";
   }
 
