@@ -5,10 +5,18 @@
  * (forward/exchange-clock.ts) and the app link (front/app-link.ts) both keep one.
  *
  *   progress() ─▶ armed again for `ms` ─▶ due: client paused? ─yes─▶ armed again
- *                                                              └no──▶ stalled()
+ *                                                              └no──▶ paused at the last due?
+ *                                                                      ─yes─▶ armed again (a whole
+ *                                                                             period from the resume)
+ *                                                                      └no──▶ stalled()
+ *
+ * Without that second look, a client resumed just before a due was cut before its next bytes
+ * could arrive (seen in the slow-origin test, about 1 run in 6).
  */
 export class StallClock {
   private timer: Timer | undefined;
+  /** The client was paused at a due since the last progress: it is owed a whole period. */
+  private waited = false;
 
   constructor(
     private readonly ms: number,
@@ -18,15 +26,19 @@ export class StallClock {
 
   /** Body bytes arrived (or a body is about to start): the clock starts again. */
   progress(): void {
+    this.waited = false;
     (this.timer ??= setTimeout(() => this.due(), this.ms)).refresh();
   }
 
   stop(): void {
     clearTimeout(this.timer);
+    this.timer = undefined; // a cleared Bun timer does not come back with refresh()
   }
 
   private due(): void {
-    if (this.clientPaused()) this.timer!.refresh();
-    else this.stalled();
+    if (this.clientPaused()) this.waited = true;
+    else if (this.waited) this.waited = false;
+    else return this.stalled();
+    this.timer!.refresh();
   }
 }
