@@ -20,7 +20,7 @@ import { sniff, type Sniffed } from "./sniff.ts";
 import { MAX_REQUEST_HEAD } from "../options.ts";
 import type { Peer } from "../security/access.ts";
 import { ConnectionCredentials } from "../security/connection-credentials.ts";
-import { fieldValue } from "../security/credentials.ts";
+import { proxyAuthorizationIn } from "../security/credentials.ts";
 import { openTunnel } from "./connect-tunnel.ts";
 import { Exchange } from "./exchange.ts";
 import type { ExchangeOwner } from "./exchange-owner.ts";
@@ -188,7 +188,7 @@ export class ForwardSession implements ExchangeOwner, Closable {
         case "origin":
           return this.reject(400, "a request to the proxy itself cannot follow proxied requests on one connection");
         case "connect": {
-          if (this.credentials.needed && !this.credentials.allows(fieldValue(latin1(this.buffer, 0, result.headLength), "proxy-authorization"))) return this.refuseCredentials();
+          if (this.credentials.needed && !this.credentials.allows(proxyAuthorizationIn(this.buffer, result.headLength))) return this.refuseCredentials();
           const rest = this.buffer.slice(result.headLength);
           this.leave();
           return openTunnel(this.ctx, this.client, result.target, rest, this.peer);

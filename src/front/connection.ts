@@ -12,7 +12,7 @@
 import { openTunnel } from "../forward/connect-tunnel.ts";
 import { ForwardSession } from "../forward/forward-session.ts";
 import type { Peer } from "../security/access.ts";
-import { fieldValue } from "../security/credentials.ts";
+import { proxyAuthorizationIn } from "../security/credentials.ts";
 import type { FrontContext } from "./context.ts";
 import { Endpoint, type RawSocket } from "../net/endpoint.ts";
 import { proxyAuthRequired, respondAndClose, lingerClose } from "../net/raw-response.ts";
@@ -21,7 +21,6 @@ import type { Deadline, Expiring } from "../net/deadlines.ts";
 import { findHeadEnd, sniff } from "../forward/sniff.ts";
 import { MAX_REQUEST_HEAD } from "../options.ts";
 import { linkToApp } from "./app-link.ts";
-import { latin1 } from "../bytes.ts";
 
 const empty = new Uint8Array(0);
 
@@ -77,7 +76,7 @@ export class FrontConnection implements Closable, Expiring {
       case "connect":
         this.settle();
         // A trusted peer needs no credentials: its head is not searched for them (the hot path).
-        if (!this.peer.trusted && !this.ctx.access.proxyAuthorized(this.peer, fieldValue(latin1(bytes, 0, result.headLength), "proxy-authorization"))) {
+        if (!this.peer.trusted && !this.ctx.access.proxyAuthorized(this.peer, proxyAuthorizationIn(bytes, result.headLength))) {
           return lingerClose(this.client, proxyAuthRequired);
         }
         return openTunnel(this.ctx, this.client, result.target, bytes.subarray(result.headLength), this.peer);

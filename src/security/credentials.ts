@@ -9,6 +9,7 @@
  * equal lengths, and a length check before it would tell an attacker the token's length.
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
+import { latin1 } from "../bytes.ts";
 
 /**
  * Bun's own SHA-256, one native call; node:crypto's createHash builds a Hash object per call.
@@ -52,6 +53,11 @@ export class TokenCheck {
     const colon = decoded.indexOf(0x3a);
     return this.matches(colon === -1 ? "" : decoded.subarray(colon + 1));
   }
+}
+
+/** The Proxy-Authorization value of a sniffed head: the first `headLength` bytes of `bytes`. */
+export function proxyAuthorizationIn(bytes: Uint8Array, headLength: number): string | undefined {
+  return fieldValue(latin1(bytes, 0, headLength), "proxy-authorization");
 }
 
 /** A field's value in a raw request head (first occurrence, name case-insensitive). */
